@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Idempotent set-up: installs missing Debian packages, configures and builds
+# into build/ (Release unless BUILD_TYPE says otherwise). Extra CMake options
+# may be passed in CMAKE_ARGS, e.g. CMAKE_ARGS=-DKB_SANITIZE=ON BUILD_DIR=build-asan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(g++ cmake pkg-config libz3-dev z3 cvc5 libsqlite3-dev sqlite3 libsqlitecpp-dev
+          librapidcheck-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
+          libssl-dev doxygen)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+build_dir=${BUILD_DIR:-build}
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
+fi
+if ! cmake --build "$build_dir" -j "$(nproc)" >"$build_dir/build.log" 2>&1; then
+  cat "$build_dir/build.log" >&2
+  echo "setup: build failed (log: $build_dir/build.log)" >&2
+  exit 1
+fi
+grep -E 'warning:' "$build_dir/build.log" >&2 || true
