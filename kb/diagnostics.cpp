@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <tuple>
 
 namespace kb {
 
@@ -24,8 +25,13 @@ static std::string source_line(const std::string& text, int line) {
 }
 
 std::string Diagnostics::render(const SourceMap& sources) const {
+  std::vector<Diagnostic> sorted = list_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    std::string fa = a.loc.file ? *a.loc.file : "", fb = b.loc.file ? *b.loc.file : "";
+    return std::tie(fa, a.loc.line, a.loc.column) < std::tie(fb, b.loc.line, b.loc.column);
+  });
   std::string out;
-  for (const auto& d : list_) {
+  for (const auto& d : sorted) {
     out += d.loc.str() + ": error: " + d.message + "\n";
     if (!d.loc.file || d.loc.line == 0) continue;
     auto it = sources.find(*d.loc.file);
