@@ -45,26 +45,28 @@ std::string Diagnostics::render(const SourceMap& sources) const {
   return out;
 }
 
+// Optimal string alignment distance: insertions, deletions, substitutions
+// and transpositions of adjacent characters each cost 1.
 static std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 std::string closest_name(const std::string& name, const std::vector<std::string>& candidates) {
   std::string best;
-  std::size_t best_d = std::max<std::size_t>(1, name.size() / 3) + 1;
+  std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
   for (const auto& c : candidates) {
     std::size_t d = edit_distance(name, c);
+    // A prefix of a longer name ("her2_pos" for "her2_positive") is a likely slip too.
+    if (c.size() >= 3 && name.size() > c.size() && name.compare(0, c.size(), c) == 0) d = std::min<std::size_t>(d, 2);
     if (d < best_d) best = c, best_d = d;
   }
   return best;

@@ -231,6 +231,7 @@ class Parser {
           it.fact_type.values.push_back(v.text);
         } while (at(",") && (next(), true));
         expect("}", "after the enum values");
+        if (it.fact_type.values.size() > 64) diags_.error(ty.loc, "an enum may have at most 64 values");
         it.fact_type.lo = 0;
         it.fact_type.hi = static_cast<std::int64_t>(it.fact_type.values.size()) - 1;
       } else {
