@@ -1,5 +1,7 @@
 #include "kb/printer.h"
 
+#include "kb/guideline.h"
+
 namespace kb {
 namespace {
 
@@ -115,6 +117,12 @@ std::string print_item(const Item& it) {
              "\n";
   }
   return "";
+}
+
+std::string guideline_text(const Guideline& g) {
+  std::string out;
+  for (const Item* it : g.all_items()) out += (out.empty() ? "" : "\n") + print_item(*it);
+  return out;
 }
 
 }  // namespace kb

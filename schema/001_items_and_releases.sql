@@ -92,7 +92,8 @@ CREATE TABLE verify_run (
 CREATE TABLE verify_result (
   run_id         INTEGER NOT NULL REFERENCES verify_run(id),
   obligation     TEXT    NOT NULL,   -- e.g. property:NO-MDT-WITHOUT-RESPONSE, conflict:mdt, dead:RULE
-  verdict        TEXT    NOT NULL CHECK (verdict IN ('proved','violated','unknown','ok','warning','error')),
+  verdict        TEXT    NOT NULL CHECK (verdict IN ('proved','violated','conflict','no-conflict','unknown',
+                                                 'translator-disagreement','warning','ok')),
   millis         REAL    NOT NULL,
   core           TEXT,               -- JSON array of item@version
   counterexample TEXT,               -- JSON patient

@@ -135,6 +135,19 @@ struct Solver::Impl {
     return p;
   }
 
+  kb::Outcome outcome(const z3::model& model) {
+    kb::Outcome out;
+    for (const auto& f : fires) out.fired.push_back(model.eval(f, true).is_true());
+    for (std::size_t a = 0; a < g.actions.size(); ++a) {
+      std::uint8_t bits = 0;
+      if (model.eval(rec[a], true).is_true()) bits |= kb::kRecommended;
+      if (model.eval(con[a], true).is_true()) bits |= kb::kConsidered;
+      if (model.eval(avo[a], true).is_true()) bits |= kb::kAvoided;
+      out.actions.push_back(bits);
+    }
+    return out;
+  }
+
   // Checks `query` under the constraints and the chosen rules.
   Answer check(const z3::expr& query, const RuleSet* rules) {
     z3::expr_vector assumptions(ctx);
@@ -158,7 +171,9 @@ struct Solver::Impl {
       std::sort(ans.core.begin(), ans.core.end());
     } else if (res == z3::sat) {
       ans.verdict = Verdict::Sat;
-      ans.model = patient(s.get_model());
+      z3::model m = s.get_model();
+      ans.model = patient(m);
+      ans.outcome = outcome(m);
     } else {
       ans.verdict = Verdict::Unknown;
       ans.reason = s.reason_unknown();
@@ -228,16 +243,7 @@ kb::Outcome Solver::outcome_for(const kb::Patient& patient) {
       m.s.pop();
       throw Error("the encoding has no model for a fixed patient (invalid patient or translator bug)");
     }
-    z3::model model = m.s.get_model();
-    kb::Outcome out;
-    for (const auto& f : m.fires) out.fired.push_back(model.eval(f, true).is_true());
-    for (std::size_t a = 0; a < m.g.actions.size(); ++a) {
-      std::uint8_t bits = 0;
-      if (model.eval(m.rec[a], true).is_true()) bits |= kb::kRecommended;
-      if (model.eval(m.con[a], true).is_true()) bits |= kb::kConsidered;
-      if (model.eval(m.avo[a], true).is_true()) bits |= kb::kAvoided;
-      out.actions.push_back(bits);
-    }
+    kb::Outcome out = m.outcome(m.s.get_model());
     m.s.pop();
     return out;
   });

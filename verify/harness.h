@@ -1,0 +1,74 @@
+// The verification harness: turns a checked guideline into obligations,
+// asks the solver, replays every witness through the recommender, and
+// collects the verdicts into a report (docs/kb-verify.md).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kb/guideline.h"
+#include "kb/recommender.h"
+
+namespace verify {
+
+/** Outcome of one obligation. */
+enum class Status {
+  Proved,        ///< property holds for every valid patient
+  Violated,      ///< property fails; counterexample attached
+  Conflict,      ///< some valid patient gets an action offered and avoided
+  NoConflict,    ///< proved that no valid patient gets that conflict
+  Unknown,       ///< solver gave no answer (timeout, ...): never counted as proved
+  Disagreement,  ///< solver model and recommender disagree: a translator bug
+  Warning,       ///< a lint finding (dead, redundant, vacuous, uncovered)
+  Ok,            ///< a lint check that found nothing
+};
+
+/** Spelling of a status in reports ("proved", "violated", ...). */
+const char* status_name(Status s);
+
+/** One checked obligation. */
+struct Obligation {
+  std::string id;        ///< stable: "property:ID", "conflict:ACTION", "dead:RULE", "redundant:RULE",
+                         ///< "vacuous:ID", "uncovered:RULE"
+  std::string kind;      ///< property, conflict, dead-rule, redundant-rule, vacuous-property, uncovered-rule
+  std::string subject;   ///< the item checked, as id@version
+  std::string description;  ///< what the obligation asks, in words
+  Status status = Status::Unknown;
+  std::string message;   ///< one line for people
+  double millis = 0;     ///< solver time
+  std::vector<std::string> core;     ///< proved: rule and constraint id@version the proof rests on
+  std::vector<int> evidence;         ///< references cited by the core's rules and the property
+  std::optional<kb::Patient> witness;  ///< violated / conflict / disagreement: the patient
+  std::vector<std::string> fired;    ///< rules (id@version) the recommender fires for the witness
+  std::string solver_says, recommender_says;  ///< disagreement: both sides, in words
+};
+
+/** What to check. */
+struct Options {
+  unsigned timeout_ms = 10000;     ///< per obligation; 0 for none
+  std::vector<std::string> only;   ///< when non-empty, only obligations about these ids
+  bool lints = true;               ///< dead, redundant, vacuous, uncovered checks
+};
+
+/** All obligations of one run. */
+struct Report {
+  std::vector<Obligation> obligations;
+  double total_millis = 0;
+  std::string z3_version;
+
+  /** Exit code of kb-verify: 2 when any obligation is unknown or a
+      disagreement, else 1 when a property is violated or a conflict exists,
+      else 1 when `deny_warnings` and a lint warned, else 0. */
+  int exit_code(bool deny_warnings) const;
+  /** Number of obligations with status `s`. */
+  std::size_t count(Status s) const;
+};
+
+/** Checks every property, conflict and lint of `g` (see docs/kb-verify.md).
+    Every satisfying model is replayed through `kb::Recommender`; when the two
+    disagree the obligation is a Disagreement, whatever the solver said.
+    Throws solver::Error only when Z3 itself fails. */
+Report run(const kb::Guideline& g, const Options& options);
+
+}  // namespace verify
