@@ -1,19 +1,86 @@
 #include "tools/kb_cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 
 #include "kb/guideline.h"
+#include "kb/parser.h"
 #include "kb/printer.h"
+#include "kb/store.h"
 
 namespace kb::cli {
 namespace {
 
-// `kb check FILE...`: parse and check sources, print nothing on success.
-int cmd_check(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+constexpr const char* kDefaultDb = "kb.sqlite";
+
+/** Everything the subcommands read from the command line. */
+struct Options {
+  std::string db = kDefaultDb;
+  std::vector<std::string> files;
+  std::string author, reason, base, release, id, name;
+  bool prune = false;
+};
+
+// Prints a store failure and returns its exit code.
+int fail(const StoreError& e, std::ostream& err) {
+  err << "kb: " << e.render();
+  return e.kind == StoreErrorKind::Finding ? 1 : 2;
+}
+
+// Reads, parses and checks sources; "-" is standard input, named "<stdin>".
+std::optional<Guideline> read_sources(const std::vector<std::string>& files, std::istream& in, SourceMap& sources,
+                                      Diagnostics& diags) {
+  Module all;
+  for (const auto& file : files) {
+    std::stringstream text;
+    std::string name = file;
+    if (file == "-") {
+      name = "<stdin>";
+      text << in.rdbuf();
+    } else {
+      std::ifstream f(file, std::ios::binary);
+      if (!f) {
+        diags.error({std::make_shared<const std::string>(file), 0, 0}, "cannot read file");
+        continue;
+      }
+      text << f.rdbuf();
+    }
+    sources[name] = text.str();
+    Module m = parse_source(name, sources[name], diags);
+    for (Item& it : m.items) all.items.push_back(std::move(it));
+  }
+  if (!diags.ok()) return std::nullopt;
+  return check(std::move(all), diags);
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+// Prints rows as left-aligned columns separated by two spaces.
+void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<std::size_t> width;
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (width.size() <= i) width.push_back(0);
+      width[i] = std::max(width[i], r[i].size());
+    }
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < r.size(); ++i) line += i + 1 < r.size() ? pad(r[i], width[i] + 2) : r[i];
+    out << line << "\n";
+  }
+}
+
+// `kb check FILE...`: parse and check sources, print a summary on success.
+int cmd_check(const Options& o, std::istream& in, std::ostream& out, std::ostream& err) {
   SourceMap sources;
   Diagnostics diags;
-  auto g = load_files(files, sources, diags);
+  auto g = read_sources(o.files, in, sources, diags);
   if (!g) {
     err << diags.render(sources);
     return 2;
@@ -23,26 +90,199 @@ int cmd_check(const std::vector<std::string>& files, std::ostream& out, std::ost
   return 0;
 }
 
+// `kb init`: create the database (or bring its schema up to date).
+int cmd_init(const Options& o, std::ostream& out, std::ostream& err) {
+  auto store = Store::open(o.db, OpenMode::Create);
+  if (!store) return fail(store.error(), err);
+  auto version = store.value().schema_version();
+  if (!version) return fail(version.error(), err);
+  out << "initialized " << o.db << " (schema version " << version.value() << ")\n";
+  return 0;
+}
+
+// `kb import FILE...`: append versions for what changed.
+int cmd_import(const Options& o, std::istream& in, std::ostream& out, std::ostream& err) {
+  auto store = Store::open(o.db, OpenMode::Existing);
+  if (!store) return fail(store.error(), err);
+  SourceMap sources;
+  Diagnostics diags;
+  auto input = read_sources(o.files, in, sources, diags);
+  if (!input) {
+    err << diags.render(sources) << "kb: import refused: the input does not check; nothing was written\n";
+    return 2;
+  }
+  ImportOptions opts{o.author, o.reason, o.base.empty() ? std::nullopt : std::optional(o.base), o.prune};
+  auto report = store.value().import(*input, opts);
+  if (!report) return fail(report.error(), err);
+  std::size_t counts[3] = {0, 0, 0};
+  for (const auto& c : report.value().changes) {
+    static const char* verbs[] = {"added", "changed", "retired"};
+    ++counts[static_cast<int>(c.change)];
+    out << pad(verbs[static_cast<int>(c.change)], 8) << item_kind_name(c.kind) << " " << c.name << " version "
+        << c.version << "\n";
+  }
+  out << "import: " << counts[0] << " added, " << counts[1] << " changed, " << counts[2] << " retired, "
+      << report.value().unchanged << " unchanged\n";
+  return 0;
+}
+
+// `kb export [--release NAME]`: the canonical text of the items.
+int cmd_export(const Options& o, std::ostream& out, std::ostream& err) {
+  auto store = Store::open(o.db, OpenMode::Existing);
+  if (!store) return fail(store.error(), err);
+  auto g = store.value().load(o.release.empty() ? std::nullopt : std::optional(o.release));
+  if (!g) return fail(g.error(), err);
+  bool first = true;
+  for (const Item* item : g.value().all_items()) {
+    out << (first ? "" : "\n") << print_item(*item);
+    first = false;
+  }
+  return 0;
+}
+
+// `kb show`: a table of current items; `kb show ID`: one item's current text.
+int cmd_show(const Options& o, std::ostream& out, std::ostream& err) {
+  auto store = Store::open(o.db, OpenMode::Existing);
+  if (!store) return fail(store.error(), err);
+  if (o.id.empty()) {
+    auto items = store.value().current_items();
+    if (!items) return fail(items.error(), err);
+    std::vector<std::vector<std::string>> rows{{"KIND", "NAME", "VERSION", "AUTHOR", "TIME"}};
+    for (const auto& r : items.value())
+      rows.push_back({item_kind_name(r.kind), r.name, std::to_string(r.version), r.author, r.created_utc});
+    print_table(rows, out);
+    out << items.value().size() << " current items\n";
+    return 0;
+  }
+  auto history = store.value().history(o.id);
+  if (!history) return fail(history.error(), err);
+  const ItemVersion& r = history.value().back();
+  out << item_kind_name(r.kind) << " " << r.name << " version " << r.version << (r.retired ? " (retired)" : "")
+      << "\nauthor:       " << r.author << "\ntime:         " << r.created_utc << "\nreason:       " << r.reason
+      << "\ncontent hash: " << r.content_hash << "\n";
+  if (!r.retired) out << "\n" << r.source;
+  return 0;
+}
+
+// `kb history ID`: every version of one item.
+int cmd_history(const Options& o, std::ostream& out, std::ostream& err) {
+  auto store = Store::open(o.db, OpenMode::Existing);
+  if (!store) return fail(store.error(), err);
+  auto history = store.value().history(o.id);
+  if (!history) return fail(history.error(), err);
+  const ItemVersion& last = history.value().back();
+  out << item_kind_name(last.kind) << " " << last.name << ": " << history.value().size() << " versions\n";
+  std::vector<std::vector<std::string>> rows{{"VERSION", "TIME", "AUTHOR", "STATUS", "CONTENT-HASH", "REASON"}};
+  for (const auto& r : history.value())
+    rows.push_back({std::to_string(r.version), r.created_utc, r.author, r.retired ? "retired" : "live", r.content_hash,
+                    r.reason});
+  print_table(rows, out);
+  return 0;
+}
+
+// `kb release NAME`: pin the current version of every item.
+int cmd_release(const Options& o, std::ostream& out, std::ostream& err) {
+  auto store = Store::open(o.db, OpenMode::Existing);
+  if (!store) return fail(store.error(), err);
+  auto rel = store.value().release(o.name, o.author, o.reason);
+  if (!rel) return fail(rel.error(), err);
+  out << "release " << rel.value().name << ": " << rel.value().items << " items pinned, content hash "
+      << rel.value().content_hash << "\n";
+  return 0;
+}
+
+// `kb releases`: the sealed releases, oldest first.
+int cmd_releases(const Options& o, std::ostream& out, std::ostream& err) {
+  auto store = Store::open(o.db, OpenMode::Existing);
+  if (!store) return fail(store.error(), err);
+  auto rels = store.value().releases();
+  if (!rels) return fail(rels.error(), err);
+  std::vector<std::vector<std::string>> rows{{"NAME", "TIME", "AUTHOR", "ITEMS", "CONTENT-HASH", "REASON"}};
+  for (const auto& r : rels.value())
+    rows.push_back({r.name, r.created_utc, r.author, std::to_string(r.items), r.content_hash, r.reason});
+  print_table(rows, out);
+  return 0;
+}
+
+// `kb audit`: verify hashes, the chain and the releases.
+int cmd_audit(const Options& o, std::ostream& out, std::ostream& err) {
+  auto store = Store::open(o.db, OpenMode::Existing);
+  if (!store) return fail(store.error(), err);
+  auto report = store.value().audit();
+  if (!report) return fail(report.error(), err);
+  out << "audit ok: " << report.value().rows << " item versions in an intact hash chain, "
+      << report.value().releases << " releases verified\n";
+  return 0;
+}
+
+void add_db_option(CLI::App* cmd, Options& o) {
+  cmd->add_option("--db", o.db, "SQLite database of the knowledge base")->capture_default_str();
+}
+
 }  // namespace
 
 int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
-  (void)in;
-  CLI::App app{"kb: the guideline knowledge base"};
+  CLI::App app{"kb: the guideline knowledge base", "kb"};
   app.require_subcommand(1);
-  std::vector<std::string> files;
+  Options o;
+
   auto* check = app.add_subcommand("check", "Parse and check guideline source files");
-  check->add_option("files", files, "Guideline sources (.kb)")->required();
+  check->add_option("files", o.files, "Guideline sources (.kb); - reads standard input")->required();
+
+  auto* init = app.add_subcommand("init", "Create the knowledge base database (or update its schema)");
+  add_db_option(init, o);
+
+  auto* import = app.add_subcommand("import", "Append a version for every item whose text changed");
+  add_db_option(import, o);
+  import->add_option("files", o.files, "Guideline sources (.kb); - reads standard input")->required();
+  import->add_option("--author", o.author, "Who makes the change")->required();
+  import->add_option("--reason", o.reason, "Why")->required();
+  import->add_option("--base", o.base, "Release the edit started from; refuse if others changed the same items");
+  import->add_flag("--prune", o.prune, "Retire current items that the input does not contain");
+
+  auto* exp = app.add_subcommand("export", "Print the canonical text of the current items (or a release's)");
+  add_db_option(exp, o);
+  exp->add_option("--release", o.release, "Export this release instead of the current items");
+
+  auto* show = app.add_subcommand("show", "List current items, or show one item's current text");
+  add_db_option(show, o);
+  show->add_option("id", o.id, "Item: NAME or KIND:NAME");
+
+  auto* history = app.add_subcommand("history", "Every version of one item");
+  add_db_option(history, o);
+  history->add_option("id", o.id, "Item: NAME or KIND:NAME")->required();
+
+  auto* release = app.add_subcommand("release", "Pin the current version of every item under a name");
+  add_db_option(release, o);
+  release->add_option("name", o.name, "Release name (letters, digits, . _ -)")->required();
+  release->add_option("--author", o.author, "Who releases")->required();
+  release->add_option("--reason", o.reason, "Why");
+
+  auto* releases = app.add_subcommand("releases", "List the releases");
+  add_db_option(releases, o);
+
+  auto* audit = app.add_subcommand("audit", "Verify the hash chain and the releases");
+  add_db_option(audit, o);
+
   try {
     std::vector<std::string> rev(args.rbegin(), args.rend());
     app.parse(rev);
   } catch (const CLI::ParseError& e) {
-    std::ostringstream o, e2;
-    int rc = app.exit(e, o, e2);
-    out << o.str();
-    err << e2.str();
+    std::ostringstream o_out, o_err;
+    int rc = app.exit(e, o_out, o_err);
+    out << o_out.str();
+    err << o_err.str();
     return rc == 0 ? 0 : 2;
   }
-  if (check->parsed()) return cmd_check(files, out, err);
+  if (check->parsed()) return cmd_check(o, in, out, err);
+  if (init->parsed()) return cmd_init(o, out, err);
+  if (import->parsed()) return cmd_import(o, in, out, err);
+  if (exp->parsed()) return cmd_export(o, out, err);
+  if (show->parsed()) return cmd_show(o, out, err);
+  if (history->parsed()) return cmd_history(o, out, err);
+  if (release->parsed()) return cmd_release(o, out, err);
+  if (releases->parsed()) return cmd_releases(o, out, err);
+  if (audit->parsed()) return cmd_audit(o, out, err);
   return 2;
 }
 
