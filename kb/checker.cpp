@@ -372,18 +372,25 @@ std::optional<Guideline> check(Module module, Diagnostics& diags) {
   return g;
 }
 
-std::optional<Guideline> load_files(const std::vector<std::string>& files, SourceMap& sources, Diagnostics& diags) {
+std::optional<Guideline> load_files(const std::vector<std::string>& files, SourceMap& sources, Diagnostics& diags,
+                                    std::istream* in) {
   Module all;
   for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      diags.error({std::make_shared<const std::string>(file), 0, 0}, "cannot read file");
-      continue;
+    std::stringstream text;
+    std::string name = file;
+    if (file == "-" && in) {
+      name = "<stdin>";
+      text << in->rdbuf();
+    } else {
+      std::ifstream f(file, std::ios::binary);
+      if (!f) {
+        diags.error({std::make_shared<const std::string>(file), 0, 0}, "cannot read file");
+        continue;
+      }
+      text << f.rdbuf();
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    sources[file] = ss.str();
-    Module m = parse_source(file, sources[file], diags);
+    sources[name] = text.str();
+    Module m = parse_source(name, sources[name], diags);
     for (Item& it : m.items) all.items.push_back(std::move(it));
   }
   if (!diags.ok()) return std::nullopt;

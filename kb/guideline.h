@@ -2,6 +2,7 @@
 // what the store, the recommender and the solver all consume.
 #pragma once
 
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -44,11 +45,12 @@ std::string item_key(const Item& item);
 std::optional<Guideline> check(Module module, Diagnostics& diags);
 
 /** Reads, parses and checks source files.
-    @param files paths of `.kb` files
+    @param files paths of `.kb` files; "-" reads `in` (named "<stdin>")
     @param sources receives each file's text, for rendering diagnostics
+    @param in the stream "-" stands for (required when a file is "-")
     @return the checked guideline, or nullopt (errors, including unreadable
             files, in `diags`) */
 std::optional<Guideline> load_files(const std::vector<std::string>& files, SourceMap& sources,
-                                    Diagnostics& diags);
+                                    Diagnostics& diags, std::istream* in = nullptr);
 
 }  // namespace kb

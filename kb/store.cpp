@@ -501,6 +501,46 @@ Result<ReleaseInfo> Store::release(const std::string& name, const std::string& a
   });
 }
 
+Result<std::int64_t> Store::record_verification(const VerificationRun& run) {
+  return guarded(path_, [&]() -> Result<std::int64_t> {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    std::optional<std::int64_t> rel;
+    if (run.release) {
+      rel = release_id(*db_, *run.release);
+      if (!rel) return error(StoreErrorKind::BadInput, "unknown release '" + *run.release + "'");
+    }
+    SQLite::Statement ins(*db_,
+                          "INSERT INTO verify_run (release_id, content_hash, tool_version, z3_version, started_utc, "
+                          "exit_code) VALUES (?, ?, ?, ?, ?, ?)");
+    if (rel) ins.bind(1, static_cast<int64_t>(*rel));
+    else ins.bind(1);
+    ins.bind(2, run.content_hash);
+    ins.bind(3, run.tool_version);
+    ins.bind(4, run.z3_version);
+    ins.bind(5, utc_now());
+    ins.bind(6, run.exit_code);
+    ins.exec();
+    const std::int64_t id = db_->getLastInsertRowid();
+    SQLite::Statement res(*db_,
+                          "INSERT INTO verify_result (run_id, obligation, verdict, millis, core, counterexample, detail) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    for (const VerificationResult& r : run.results) {
+      res.bind(1, static_cast<int64_t>(id));
+      res.bind(2, r.obligation);
+      res.bind(3, r.verdict);
+      res.bind(4, r.millis);
+      res.bind(5, r.core);
+      if (r.counterexample) res.bind(6, *r.counterexample);
+      else res.bind(6);
+      res.bind(7, r.detail);
+      res.exec();
+      res.reset();
+    }
+    tx.commit();
+    return id;
+  });
+}
+
 Result<std::vector<ReleaseInfo>> Store::releases() {
   return guarded(path_, [&]() -> Result<std::vector<ReleaseInfo>> {
     std::vector<ReleaseInfo> out;

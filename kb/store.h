@@ -118,6 +118,24 @@ struct AuditReport {
   std::size_t releases = 0;  ///< releases whose content hash was verified
 };
 
+/** One obligation's result, as kb-verify stores it (schema: verify_result). */
+struct VerificationResult {
+  std::string obligation;                     ///< e.g. "property:ID"
+  std::string verdict;                        ///< a status name of verify::status_name
+  double millis = 0;
+  std::string core;                           ///< JSON array of id@version
+  std::optional<std::string> counterexample;  ///< JSON patient
+  std::string detail;                         ///< the one-line message
+};
+
+/** One kb-verify run over a release or the draft (schema: verify_run). */
+struct VerificationRun {
+  std::optional<std::string> release;  ///< nullopt: the current draft
+  std::string content_hash, tool_version, z3_version;
+  int exit_code = 0;
+  std::vector<VerificationResult> results;
+};
+
 /** Whether Store::open may create the database. */
 enum class OpenMode { Existing, Create };
 
@@ -191,6 +209,11 @@ class Store {
              one kind has it
       @return BadInput when no item (or more than one) has that id */
   Result<std::vector<ItemVersion>> history(const std::string& id);
+
+  /** Stores a verification run and its results in one transaction, stamped
+      with the current UTC time.
+      @return the run id; BadInput for an unknown release */
+  Result<std::int64_t> record_verification(const VerificationRun& run);
 
   /** Recomputes every content_hash and row_hash, follows the prev_hash chain
       in seq order, checks version numbers count up by one per item, and

@@ -173,7 +173,7 @@ struct Solver::Impl {
       ans.verdict = Verdict::Sat;
       z3::model m = s.get_model();
       ans.model = patient(m);
-      ans.outcome = outcome(m);
+      if (rules && rules->all) ans.outcome = outcome(m);  // otherwise fires(r) are free, not the rules' answer
     } else {
       ans.verdict = Verdict::Unknown;
       ans.reason = s.reason_unknown();

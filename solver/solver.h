@@ -36,7 +36,7 @@ struct Answer {
   Verdict verdict = Verdict::Unknown;
   std::vector<std::string> core;      ///< Unsat: tracking literals in the core ("rule:ID", "constraint:ID")
   std::optional<kb::Patient> model;   ///< Sat: the witness patient
-  std::optional<kb::Outcome> outcome; ///< Sat: fired rules and action bits in the same model
+  std::optional<kb::Outcome> outcome; ///< Sat under every rule: fired rules and action bits in the same model
   std::string reason;                 ///< Unknown: Z3's reason (e.g. "timeout", "canceled")
   double millis = 0;                  ///< wall time of the check
 };

@@ -11,6 +11,7 @@
 #include "kb/parser.h"
 #include "kb/printer.h"
 #include "kb/store.h"
+#include "tools/recommend_cmd.h"
 
 namespace kb::cli {
 namespace {
@@ -23,38 +24,13 @@ struct Options {
   std::vector<std::string> files;
   std::string author, reason, base, release, id, name;
   bool prune = false;
+  RecommendArgs recommend;
 };
 
 // Prints a store failure and returns its exit code.
 int fail(const StoreError& e, std::ostream& err) {
   err << "kb: " << e.render();
   return e.kind == StoreErrorKind::Finding ? 1 : 2;
-}
-
-// Reads, parses and checks sources; "-" is standard input, named "<stdin>".
-std::optional<Guideline> read_sources(const std::vector<std::string>& files, std::istream& in, SourceMap& sources,
-                                      Diagnostics& diags) {
-  Module all;
-  for (const auto& file : files) {
-    std::stringstream text;
-    std::string name = file;
-    if (file == "-") {
-      name = "<stdin>";
-      text << in.rdbuf();
-    } else {
-      std::ifstream f(file, std::ios::binary);
-      if (!f) {
-        diags.error({std::make_shared<const std::string>(file), 0, 0}, "cannot read file");
-        continue;
-      }
-      text << f.rdbuf();
-    }
-    sources[name] = text.str();
-    Module m = parse_source(name, sources[name], diags);
-    for (Item& it : m.items) all.items.push_back(std::move(it));
-  }
-  if (!diags.ok()) return std::nullopt;
-  return check(std::move(all), diags);
 }
 
 std::string pad(const std::string& s, std::size_t width) {
@@ -80,7 +56,7 @@ void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream
 int cmd_check(const Options& o, std::istream& in, std::ostream& out, std::ostream& err) {
   SourceMap sources;
   Diagnostics diags;
-  auto g = read_sources(o.files, in, sources, diags);
+  auto g = load_files(o.files, sources, diags, &in);
   if (!g) {
     err << diags.render(sources);
     return 2;
@@ -106,7 +82,7 @@ int cmd_import(const Options& o, std::istream& in, std::ostream& out, std::ostre
   if (!store) return fail(store.error(), err);
   SourceMap sources;
   Diagnostics diags;
-  auto input = read_sources(o.files, in, sources, diags);
+  auto input = load_files(o.files, sources, diags, &in);
   if (!input) {
     err << diags.render(sources) << "kb: import refused: the input does not check; nothing was written\n";
     return 2;
@@ -132,11 +108,7 @@ int cmd_export(const Options& o, std::ostream& out, std::ostream& err) {
   if (!store) return fail(store.error(), err);
   auto g = store.value().load(o.release.empty() ? std::nullopt : std::optional(o.release));
   if (!g) return fail(g.error(), err);
-  bool first = true;
-  for (const Item* item : g.value().all_items()) {
-    out << (first ? "" : "\n") << print_item(*item);
-    first = false;
-  }
+  out << guideline_text(g.value());
   return 0;
 }
 
@@ -215,6 +187,32 @@ int cmd_audit(const Options& o, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// `kb recommend --patient FILE`: the rules applied to one patient or a cohort.
+int cmd_recommend(const Options& o, std::istream& in, std::ostream& out, std::ostream& err) {
+  std::optional<Guideline> g;
+  if (!o.files.empty()) {
+    if (o.recommend.patient == "-") {
+      err << "kb: --source and --patient - cannot both read standard input\n";
+      return 2;
+    }
+    SourceMap sources;
+    Diagnostics diags;
+    g = load_files(o.files, sources, diags, &in);
+    if (!g) {
+      err << diags.render(sources);
+      return 2;
+    }
+  } else {
+    auto store = Store::open(o.db, OpenMode::Existing);
+    if (!store) return fail(store.error(), err);
+    auto loaded = store.value().load(o.release.empty() ? std::nullopt : std::optional(o.release));
+    if (!loaded) return fail(loaded.error(), err);
+    g.emplace(std::move(loaded.value()));
+  }
+  Recommender r(*g);
+  return recommend(r, o.recommend, in, out, err);
+}
+
 void add_db_option(CLI::App* cmd, Options& o) {
   cmd->add_option("--db", o.db, "SQLite database of the knowledge base")->capture_default_str();
 }
@@ -261,6 +259,14 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   auto* releases = app.add_subcommand("releases", "List the releases");
   add_db_option(releases, o);
 
+  auto* rec = app.add_subcommand("recommend", "Apply the rules to a patient (JSON) or a cohort (JSON Lines)");
+  add_db_option(rec, o);
+  rec->add_option("--patient", o.recommend.patient, "Patient JSON file; - reads standard input")->required();
+  rec->add_option("--release", o.release, "Use this release instead of the current items");
+  rec->add_option("--source", o.files, "Use these guideline sources instead of the database");
+  rec->add_option("--format", o.recommend.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  rec->add_flag("--batch", o.recommend.batch, "Input is JSON Lines, one patient per line; output is JSON Lines");
+
   auto* audit = app.add_subcommand("audit", "Verify the hash chain and the releases");
   add_db_option(audit, o);
 
@@ -283,6 +289,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (release->parsed()) return cmd_release(o, out, err);
   if (releases->parsed()) return cmd_releases(o, out, err);
   if (audit->parsed()) return cmd_audit(o, out, err);
+  if (rec->parsed()) return cmd_recommend(o, in, out, err);
   return 2;
 }
 

@@ -1,0 +1,159 @@
+#include "tools/kb_verify_cli.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "kb/printer.h"
+#include "kb/sha256.h"
+#include "kb/store.h"
+#include "solver/solver.h"
+#include "tools/version.h"
+#include "verify/report.h"
+
+namespace kb::cli {
+namespace {
+
+struct Args {
+  std::string db = "kb.sqlite";
+  std::string release;
+  std::vector<std::string> files;
+  std::vector<std::string> only;
+  std::string format = "text";
+  std::string out_file;
+  unsigned timeout_ms = 10000;
+  bool deny_warnings = false;
+};
+
+// Writes `text` to `path` through a temporary file and a rename, so a reader
+// never sees half a report.
+bool write_atomically(const std::string& path, const std::string& text, std::ostream& err) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.flush();
+    if (!f) {
+      err << "kb-verify: cannot write " << tmp << "\n";
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    err << "kb-verify: cannot write " << path << ": " << ec.message() << "\n";
+    std::filesystem::remove(tmp, ec);
+    return false;
+  }
+  return true;
+}
+
+std::vector<VerificationResult> results_of(const verify::Report& report, const Guideline& g) {
+  std::vector<VerificationResult> out;
+  for (const verify::Obligation& o : report.obligations) {
+    VerificationResult r;
+    r.obligation = o.id;
+    r.verdict = verify::status_name(o.status);
+    r.millis = o.millis;
+    r.core = nlohmann::json(o.core).dump();
+    if (o.witness) r.counterexample = patient_to_json(g, *o.witness).dump();
+    r.detail = o.message;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"kb-verify: prove a guideline's properties with Z3"};
+  Args a;
+  app.add_option("--db", a.db, "Knowledge base (default ./kb.sqlite)");
+  app.add_option("--release", a.release, "Check this release instead of the current draft");
+  app.add_option("files", a.files, "Check these guideline sources instead of the database");
+  app.add_option("--only", a.only, "Only obligations about these ids (properties, actions, rules)");
+  app.add_option("--format", a.format, "text, json or junit")->check(CLI::IsMember({"text", "json", "junit"}));
+  app.add_option("--out", a.out_file, "Write the report here instead of standard output");
+  app.add_option("--timeout-ms", a.timeout_ms, "Per-obligation solver limit in milliseconds (0: none)");
+  app.add_flag("--deny-warnings", a.deny_warnings, "Fail (exit 1) on lint warnings");
+  try {
+    app.parse(std::vector<std::string>(argv.rbegin(), argv.rend()));
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream o, e2;
+    int rc = app.exit(e, o, e2);
+    out << o.str();
+    err << e2.str();
+    return rc == 0 ? 0 : 2;
+  }
+  if (!a.files.empty() && !a.release.empty()) {
+    err << "kb-verify: give either source files or --release, not both\n";
+    return 2;
+  }
+
+  std::optional<Guideline> g;
+  std::optional<Store> store;
+  verify::Subject subject{a.release.empty() ? "draft" : "release " + a.release, "", kToolVersion};
+  if (!a.files.empty()) {
+    SourceMap sources;
+    Diagnostics diags;
+    g = load_files(a.files, sources, diags);
+    if (!g) {
+      err << diags.render(sources);
+      return 2;
+    }
+    subject.name = "sources";
+    for (const auto& f : a.files) subject.name += " " + f;
+  } else {
+    auto opened = Store::open(a.db, OpenMode::Existing);
+    if (!opened) {
+      err << "kb-verify: " << opened.error().render() << "\n";
+      return 2;
+    }
+    store.emplace(std::move(opened.value()));
+    auto loaded = store->load(a.release.empty() ? std::nullopt : std::optional<std::string>(a.release));
+    if (!loaded) {
+      err << "kb-verify: " << loaded.error().render() << "\n";
+      return 2;
+    }
+    g.emplace(std::move(loaded.value()));
+  }
+  subject.content_hash = sha256_hex(guideline_text(*g));
+
+  verify::Options options;
+  options.timeout_ms = a.timeout_ms;
+  options.only = a.only;
+  for (const std::string& id : a.only) {
+    bool known = g->property_index(id) >= 0 || g->action_index(id) >= 0 || g->rule_index(id) >= 0;
+    if (!known) {
+      err << "kb-verify: --only " << id << ": no property, action or rule has this id\n";
+      return 2;
+    }
+  }
+  verify::Report report = verify::run(*g, options);
+  int code = report.exit_code(a.deny_warnings);
+
+  std::string text = a.format == "json"    ? verify::to_json(report, *g, subject).dump(2) + "\n"
+                     : a.format == "junit" ? verify::to_junit(report, subject, a.deny_warnings)
+                                           : verify::to_text(report, *g, subject);
+  if (a.out_file.empty()) out << text;
+  else if (!write_atomically(a.out_file, text, err)) return 2;
+
+  if (store) {
+    VerificationRun run;
+    run.release = a.release.empty() ? std::nullopt : std::optional<std::string>(a.release);
+    run.content_hash = subject.content_hash;
+    run.tool_version = kToolVersion;
+    run.z3_version = report.z3_version;
+    run.exit_code = code;
+    run.results = results_of(report, *g);
+    auto stored = store->record_verification(run);
+    if (!stored) {
+      err << "kb-verify: results not stored: " << stored.error().render() << "\n";
+      return 2;
+    }
+  }
+  return code;
+}
+
+}  // namespace kb::cli
