@@ -52,7 +52,8 @@ std::string bits_text(const kb::Guideline& g, const kb::Outcome& o) {
 
 class Harness {
  public:
-  Harness(const kb::Guideline& g, const Options& o) : g_(g), opt_(o), rec_(g), s_(g, o.timeout_ms) {}
+  Harness(const kb::Guideline& encoded, const kb::Guideline& replayed, const Options& o)
+      : g_(encoded), opt_(o), rec_(replayed), s_(encoded, o.timeout_ms) {}
 
   Report run() {
     auto start = std::chrono::steady_clock::now();
@@ -288,6 +289,10 @@ class Harness {
 
 }  // namespace
 
-Report run(const kb::Guideline& g, const Options& options) { return Harness(g, options).run(); }
+Report run(const kb::Guideline& g, const Options& options) { return Harness(g, g, options).run(); }
+
+Report run_split(const kb::Guideline& encoded, const kb::Guideline& replayed, const Options& options) {
+  return Harness(encoded, replayed, options).run();
+}
 
 }  // namespace verify

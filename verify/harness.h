@@ -71,4 +71,11 @@ struct Report {
     Throws solver::Error only when Z3 itself fails. */
 Report run(const kb::Guideline& g, const Options& options);
 
+/** As run(), but the solver encodes `encoded` while witnesses are replayed
+    through a recommender compiled from `replayed`. With two different rule
+    sets this stands in for a translator bug, which is how the tests check
+    that disagreements are caught. @pre both declare the same facts, actions,
+    rules and properties in the same order */
+Report run_split(const kb::Guideline& encoded, const kb::Guideline& replayed, const Options& options);
+
 }  // namespace verify
