@@ -191,7 +191,7 @@ int cmd_audit(const Options& o, std::ostream& out, std::ostream& err) {
 int cmd_recommend(const Options& o, std::istream& in, std::ostream& out, std::ostream& err) {
   std::optional<Guideline> g;
   if (!o.files.empty()) {
-    if (o.recommend.patient == "-") {
+    if (o.recommend.patient == "-" && std::find(o.files.begin(), o.files.end(), "-") != o.files.end()) {
       err << "kb: --source and --patient - cannot both read standard input\n";
       return 2;
     }

@@ -1,0 +1,119 @@
+// `kb recommend`: one patient, batch mode with a bad line, and releases.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/common/bundled.h"
+#include "tools/kb_cli.h"
+
+namespace {
+
+using nlohmann::json;
+
+struct CliRun {
+  int code;
+  std::string out, err;
+};
+
+CliRun kb_run(std::vector<std::string> args, const std::string& input = "") {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  int code = kb::cli::run_kb(args, in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::vector<std::string> with_sources(std::vector<std::string> args) {
+  for (const auto& f : kb::testing::bundled_files()) {
+    args.push_back("--source");
+    args.push_back(f);
+  }
+  return args;
+}
+
+json vignette_patient(const std::string& name) {
+  return json::parse(std::ifstream("tests/vignettes/" + name)).at("patient");
+}
+
+const char* kVignette = "01_mdt_candidate_two_resectable_lung_lesions.json";
+
+TEST(Recommend, one_patient_as_json_names_rules_and_evidence) {
+  CliRun r = kb_run(with_sources({"recommend", "--patient", "-", "--format", "json"}), vignette_patient(kVignette).dump());
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  bool mdt = false;
+  for (const auto& a : j["actions"]) {
+    if (a["action"] != "mdt") continue;
+    mdt = true;
+    EXPECT_EQ(a["strengths"], json::array({"considered"}));
+    ASSERT_FALSE(a["rules"].empty());
+    EXPECT_EQ(a["rules"][0]["rule"], "MDT-OFFER@draft");
+    EXPECT_FALSE(a["rules"][0]["references"].empty());
+  }
+  EXPECT_TRUE(mdt) << r.out;
+  EXPECT_TRUE(j["conflicts"].empty());
+}
+
+TEST(Recommend, text_output_lists_strengths) {
+  CliRun r = kb_run(with_sources({"recommend", "--patient", "-"}), vignette_patient(kVignette).dump());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Recommended:\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Considered:\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MDT-OFFER@draft"), std::string::npos) << r.out;
+}
+
+TEST(Recommend, batch_reports_a_bad_line_and_processes_the_rest) {
+  json good = vignette_patient(kVignette);
+  json bad = good;
+  bad["response_months"] = 999;
+  std::string input = good.dump() + "\n" + bad.dump() + "\n\n" + good.dump() + "\n{not json\n";
+  CliRun r = kb_run(with_sources({"recommend", "--patient", "-", "--batch"}), input);
+  EXPECT_EQ(r.code, 2);
+  std::istringstream lines(r.out);
+  std::vector<json> out;
+  for (std::string l; std::getline(lines, l);) out.push_back(json::parse(l));
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0]["line"], 1);
+  EXPECT_TRUE(out[0].contains("result"));
+  EXPECT_EQ(out[1]["line"], 2);
+  EXPECT_EQ(out[1]["fact"], "response_months");
+  EXPECT_EQ(out[1]["error"], "fact 'response_months' = 999 is outside its range 0..240");
+  EXPECT_EQ(out[2]["line"], 4);
+  EXPECT_EQ(out[2]["result"], out[0]["result"]);
+  EXPECT_EQ(out[3]["line"], 5);
+  EXPECT_EQ(out[3]["error"], "not valid JSON");
+  EXPECT_NE(r.err.find("<stdin>:2: fact 'response_months': fact 'response_months' = 999 is outside its range"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(Recommend, bad_patient_exits_2_naming_the_fact) {
+  json p = vignette_patient(kVignette);
+  p.erase("age");
+  CliRun r = kb_run(with_sources({"recommend", "--patient", "-"}), p.dump());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("fact 'age': missing fact 'age'"), std::string::npos) << r.err;
+  EXPECT_EQ(kb_run(with_sources({"recommend", "--patient", "/nonexistent.json"})).code, 2);
+}
+
+TEST(Recommend, release_names_stored_versions) {
+  std::string dir = (std::filesystem::temp_directory_path() / "kb-recommend-release").string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string db = dir + "/kb.sqlite";
+  ASSERT_EQ(kb_run({"init", "--db", db}).code, 0);
+  std::vector<std::string> import = {"import", "--db", db, "--author", "t", "--reason", "r"};
+  for (const auto& f : kb::testing::bundled_files()) import.push_back(f);
+  ASSERT_EQ(kb_run(import).code, 0);
+  ASSERT_EQ(kb_run({"release", "--db", db, "v1", "--author", "t"}).code, 0);
+  CliRun r = kb_run({"recommend", "--db", db, "--release", "v1", "--patient", "-", "--format", "json"},
+                    vignette_patient(kVignette).dump());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"MDT-OFFER@1\""), std::string::npos);
+  EXPECT_EQ(kb_run({"recommend", "--db", db, "--release", "v9", "--patient", "-"}, "{}").code, 2);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
