@@ -148,6 +148,26 @@ struct Solver::Impl {
     return out;
   }
 
+  // The formula of a query and whether it assumes every rule.
+  std::pair<z3::expr, bool> query(Query q, int index) {
+    switch (q) {
+      case Query::PropertyFails: return {!translate(*g.properties.at(index).expr), true};
+      case Query::Conflict: return {atom(index, AtomKind::Offered) && avo.at(index), true};
+      case Query::RuleFires: return {conds.at(index), false};
+      case Query::RuleMatters: {
+        const kb::Item& rule = g.rules.at(index);
+        return {conds[index] && !any_fires(rule.action, rule.strength, index), true};
+      }
+      case Query::PremiseHolds: {
+        const Expr& e = *g.properties.at(index).expr;
+        if (e.op != Op::Implies) throw Error("property " + g.properties[index].name + " is not an implication");
+        return {translate(*e.args[0]), true};
+      }
+      case Query::FailsWithoutRules: return {!translate(*g.properties.at(index).expr), false};
+    }
+    throw Error("bad query");
+  }
+
   // Checks `query` under the constraints and the chosen rules.
   Answer check(const z3::expr& query, const RuleSet* rules) {
     z3::expr_vector assumptions(ctx);
@@ -196,36 +216,16 @@ Solver::Solver(const Guideline& g, unsigned timeout_ms)
     : impl_(guarded([&] { return std::make_unique<Impl>(g, timeout_ms); })) {}
 Solver::~Solver() = default;
 
-Answer Solver::prove_property(int p, const RuleSet& rules) {
-  return guarded([&] { return impl_->check(!impl_->translate(*impl_->g.properties.at(p).expr), &rules); });
-}
-
-Answer Solver::find_conflict(int a) {
-  RuleSet all;
-  return guarded([&] { return impl_->check(impl_->atom(a, AtomKind::Offered) && impl_->avo.at(a), &all); });
-}
-
-Answer Solver::rule_reachable(int r) {
-  return guarded([&] { return impl_->check(impl_->conds.at(r), nullptr); });
-}
-
-Answer Solver::rule_matters(int r) {
-  RuleSet all;
+Answer Solver::ask(Query q, int index) {
   return guarded([&] {
-    const kb::Item& rule = impl_->g.rules.at(r);
-    return impl_->check(impl_->conds[r] && !impl_->any_fires(rule.action, rule.strength, r), &all);
+    RuleSet all;
+    auto [query, with_rules] = impl_->query(q, index);
+    return impl_->check(query, with_rules ? &all : nullptr);
   });
 }
 
-std::optional<Answer> Solver::premise_reachable(int p) {
-  const Expr& e = *impl_->g.properties.at(p).expr;
-  if (e.op != Op::Implies) return std::nullopt;
-  RuleSet all;
-  return guarded([&] { return impl_->check(impl_->translate(*e.args[0]), &all); });
-}
-
-Answer Solver::holds_without_rules(int p) {
-  return guarded([&] { return impl_->check(!impl_->translate(*impl_->g.properties.at(p).expr), nullptr); });
+Answer Solver::prove_property(int p, const RuleSet& rules) {
+  return guarded([&] { return impl_->check(!impl_->translate(*impl_->g.properties.at(p).expr), &rules); });
 }
 
 kb::Outcome Solver::outcome_for(const kb::Patient& patient) {
@@ -249,12 +249,13 @@ kb::Outcome Solver::outcome_for(const kb::Patient& patient) {
   });
 }
 
-std::string Solver::property_smt2(int p) {
+std::string Solver::smt2(Query q, int index, const std::vector<std::string>& comments) {
   return guarded([&] {
     Impl& m = *impl_;
     const Guideline& g = m.g;
-    std::string out = "; Obligation: property " + g.versioned_id(g.properties.at(p)) + "\n; " +
-                      g.properties[p].description + "\n; unsat means the property holds for every valid patient.\n";
+    auto [query, with_rules] = m.query(q, index);
+    std::string out;
+    for (const auto& c : comments) out += "; " + c + "\n";
     out += "(set-logic QF_LIA)\n";
     for (std::size_t i = 0; i < g.facts.size(); ++i) {
       const kb::Item& f = g.facts[i];
@@ -264,10 +265,13 @@ std::string Solver::property_smt2(int p) {
         out += "(assert " + (m.facts[i] >= m.ctx.int_val(f.fact_type.lo) && m.facts[i] <= m.ctx.int_val(f.fact_type.hi)).to_string() + ")\n";
     }
     for (std::size_t c = 0; c < g.constraints.size(); ++c)
-      out += "; constraint " + g.versioned_id(g.constraints[c]) + "\n(assert " + m.translate(*g.constraints[c].expr).to_string() + ")\n";
-    for (std::size_t r = 0; r < g.rules.size(); ++r)
-      out += "; rule " + g.versioned_id(g.rules[r]) + "\n(declare-const " + m.fires[r].to_string() +
-             " Bool)\n(assert (= " + m.fires[r].to_string() + " " + m.conds[r].to_string() + "))\n";
+      out += "; constraint " + g.versioned_id(g.constraints[c]) + ": " + g.constraints[c].description +
+             "\n(assert " + m.translate(*g.constraints[c].expr).to_string() + ")\n";
+    for (std::size_t r = 0; r < g.rules.size(); ++r) {
+      out += "; rule " + g.versioned_id(g.rules[r]) + (with_rules ? "" : " (not assumed: its firing is left free)") +
+             "\n(declare-const " + m.fires[r].to_string() + " Bool)\n";
+      if (with_rules) out += "(assert (= " + m.fires[r].to_string() + " " + m.conds[r].to_string() + "))\n";
+    }
     for (std::size_t a = 0; a < g.actions.size(); ++a) {
       out += "; action " + g.versioned_id(g.actions[a]) + "\n";
       for (auto [atoms, strength] : {std::pair{&m.rec, kb::Strength::Recommend}, std::pair{&m.con, kb::Strength::Consider},
@@ -277,7 +281,7 @@ std::string Solver::property_smt2(int p) {
                m.any_fires(g.actions[a].name, strength, -1).to_string() + "))\n";
       }
     }
-    out += "; negated property\n(assert (not " + m.translate(*g.properties[p].expr).to_string() + "))\n(check-sat)\n";
+    out += "; the query\n(assert " + query.to_string() + ")\n(check-sat)\n";
     return out;
   });
 }

@@ -41,6 +41,17 @@ struct Answer {
   double millis = 0;                  ///< wall time of the check
 };
 
+/** The questions kb-verify asks (docs/kb-verify.md, "Obligations"). */
+enum class Query {
+  PropertyFails,      ///< property: Sat when a valid patient breaks it (under every rule)
+  Conflict,           ///< action: Sat when a valid patient gets it offered and avoided
+  RuleFires,          ///< rule: Sat when a valid patient meets its condition (Unsat: dead)
+  RuleMatters,        ///< rule: Sat when its condition holds and no other rule of the same
+                      ///< action and strength fires (Unsat: redundant)
+  PremiseHolds,       ///< property (an implication): Sat when a valid patient meets the premise
+  FailsWithoutRules,  ///< property: Sat when it fails with every rule removed (atoms free)
+};
+
 /** Which rules a query assumes. */
 struct RuleSet {
   bool all = true;                ///< every rule (when false, only `only`)
@@ -58,38 +69,24 @@ class Solver {
   Solver(const Solver&) = delete;
   Solver& operator=(const Solver&) = delete;
 
-  /** Property `p` holds for every valid patient under `rules`: Unsat of
-      domain ∧ rules ∧ ¬p. Sat gives a counterexample patient. */
-  Answer prove_property(int p, const RuleSet& rules = {});
+  /** Asks `q` about item `index` under every constraint and the rules the
+      query needs (all of them, or none for RuleFires and FailsWithoutRules). */
+  Answer ask(Query q, int index);
 
-  /** Some valid patient gets action `a` both offered and avoided (Sat). */
-  Answer find_conflict(int a);
-
-  /** Some valid patient meets the condition of rule `r` (Sat); Unsat: dead. */
-  Answer rule_reachable(int r);
-
-  /** Some valid patient's output changes when rule `r` is removed: its
-      condition holds and no other rule of the same action and strength fires
-      (Sat); Unsat: the rule is redundant. */
-  Answer rule_matters(int r);
-
-  /** Some valid patient meets the premise of property `p` (an implication),
-      under every rule (Sat); Unsat: the property is vacuous. nullopt when
-      the property is not an implication. */
-  std::optional<Answer> premise_reachable(int p);
-
-  /** Property `p` holds with every rule removed (atoms unconstrained):
-      Unsat means the rules play no part in it. */
-  Answer holds_without_rules(int p);
+  /** Property `p` under only some rules (`RuleSet`): Unsat of
+      domain ∧ those rules ∧ ¬p. Used to re-prove from an unsat core. */
+  Answer prove_property(int p, const RuleSet& rules);
 
   /** The rules' answer for a fixed, valid patient, read from a Z3 model:
       fired rules and action strength bits, as the recommender computes them. */
   kb::Outcome outcome_for(const kb::Patient& patient);
 
-  /** The query of prove_property as a standalone SMT-LIB 2 script: facts,
-      constraints and rules asserted directly (each preceded by a comment
-      naming the item and version), the negated property, (check-sat). */
-  std::string property_smt2(int p);
+  /** Query `q` about item `index` as a standalone SMT-LIB 2 (QF_LIA)
+      script that any solver decides on its own: `comments` as header lines,
+      the facts with their ranges, the constraints and the rules the query
+      assumes asserted directly (each preceded by a comment naming the item
+      and version), the query, and (check-sat). It answers exactly as ask(). */
+  std::string smt2(Query q, int index, const std::vector<std::string>& comments);
 
   /** Z3's version string ("4.8.12"). */
   static std::string z3_version();

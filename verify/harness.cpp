@@ -78,6 +78,16 @@ class Harness {
     return opt_.only.empty() || std::find(opt_.only.begin(), opt_.only.end(), id) != opt_.only.end();
   }
 
+  // Asks the solver and records the question on the obligation.
+  solver::Answer ask(Obligation& o, solver::Query q, int index) {
+    solver::Answer a = s_.ask(q, index);
+    o.query = q;
+    o.query_index = index;
+    o.answer = a.verdict;
+    o.millis = a.millis;
+    return a;
+  }
+
   Obligation& add(std::string id, std::string kind, const kb::Item& subject, std::string description) {
     Obligation o;
     o.id = std::move(id);
@@ -137,8 +147,7 @@ class Harness {
   void property(int p) {
     const kb::Item& prop = g_.properties[p];
     Obligation& o = add("property:" + prop.name, "property", prop, prop.description);
-    solver::Answer a = s_.prove_property(p);
-    o.millis = a.millis;
+    solver::Answer a = ask(o, solver::Query::PropertyFails, p);
     if (a.verdict == solver::Verdict::Unknown) return unknown(o, a);
     if (a.verdict == solver::Verdict::Unsat) {
       o.evidence = prop.cites;
@@ -170,8 +179,7 @@ class Harness {
     if (!offered || !avoided) return;  // no rule pair can conflict
     Obligation& o = add("conflict:" + action.name, "conflict", action,
                         "no valid patient gets " + action.name + " both offered and avoided");
-    solver::Answer ans = s_.find_conflict(a);
-    o.millis = ans.millis;
+    solver::Answer ans = ask(o, solver::Query::Conflict, a);
     if (ans.verdict == solver::Verdict::Unknown) return unknown(o, ans);
     if (ans.verdict == solver::Verdict::Unsat) {
       o.core = core_ids(ans.core, o.evidence);
@@ -193,8 +201,7 @@ class Harness {
   void rule_lints(int r) {
     const kb::Item& rule = g_.rules[r];
     Obligation& dead = add("dead:" + rule.name, "dead-rule", rule, "some valid patient meets the rule's condition");
-    solver::Answer a = s_.rule_reachable(r);
-    dead.millis = a.millis;
+    solver::Answer a = ask(dead, solver::Query::RuleFires, r);
     if (a.verdict == solver::Verdict::Unknown) return unknown(dead, a);
     if (a.verdict == solver::Verdict::Unsat) {
       dead.status = Status::Warning;
@@ -215,8 +222,7 @@ class Harness {
 
     Obligation& red = add("redundant:" + rule.name, "redundant-rule", rule,
                           "removing the rule changes some valid patient's output");
-    solver::Answer b = s_.rule_matters(r);
-    red.millis = b.millis;
+    solver::Answer b = ask(red, solver::Query::RuleMatters, r);
     if (b.verdict == solver::Verdict::Unknown) return unknown(red, b);
     if (b.verdict == solver::Verdict::Unsat) {
       red.status = Status::Warning;
@@ -243,27 +249,29 @@ class Harness {
 
   void vacuity(int p) {
     const kb::Item& prop = g_.properties[p];
-    Obligation& o = add("vacuous:" + prop.name, "vacuous-property", prop,
-                        "the property's premise can occur and the property depends on the rules");
-    if (auto premise = s_.premise_reachable(p)) {
-      o.millis = premise->millis;
-      if (premise->verdict == solver::Verdict::Unknown) return unknown(o, *premise);
-      if (premise->verdict == solver::Verdict::Unsat) {
+    if (prop.expr->op == kb::Op::Implies) {
+      Obligation& o = add("vacuous:" + prop.name, "vacuous-property", prop, "some valid patient meets the premise");
+      solver::Answer a = ask(o, solver::Query::PremiseHolds, p);
+      if (a.verdict == solver::Verdict::Unknown) {
+        unknown(o, a);
+      } else if (a.verdict == solver::Verdict::Unsat) {
         o.status = Status::Warning;
         o.message = "vacuous: no valid patient meets the premise of the implication";
-        return;
+      } else {
+        o.status = Status::Ok;
+        o.message = "premise met by " + kb::describe_patient(g_, *a.model);
       }
     }
-    solver::Answer a = s_.holds_without_rules(p);
-    o.millis += a.millis;
+    Obligation& o = add("rule-free:" + prop.name, "rule-free-property", prop, "the property depends on the rules");
+    solver::Answer a = ask(o, solver::Query::FailsWithoutRules, p);
     if (a.verdict == solver::Verdict::Unknown) return unknown(o, a);
     if (a.verdict == solver::Verdict::Unsat) {
       o.status = Status::Warning;
-      o.message = "vacuous: holds whatever the rules say (it constrains patients only)";
+      o.message = "vacuous: holds with every rule removed (it constrains patients only)";
       return;
     }
     o.status = Status::Ok;
-    o.message = "premise reachable and depends on the rules";
+    o.message = "fails with every rule removed, so it tests the rules";
   }
 
   void coverage() {

@@ -9,6 +9,7 @@
 
 #include "kb/guideline.h"
 #include "kb/recommender.h"
+#include "solver/solver.h"
 
 namespace verify {
 
@@ -30,8 +31,9 @@ const char* status_name(Status s);
 /** One checked obligation. */
 struct Obligation {
   std::string id;        ///< stable: "property:ID", "conflict:ACTION", "dead:RULE", "redundant:RULE",
-                         ///< "vacuous:ID", "uncovered:RULE"
-  std::string kind;      ///< property, conflict, dead-rule, redundant-rule, vacuous-property, uncovered-rule
+                         ///< "vacuous:ID", "rule-free:ID", "uncovered:RULE"
+  std::string kind;      ///< property, conflict, dead-rule, redundant-rule, vacuous-property,
+                         ///< rule-free-property, uncovered-rule
   std::string subject;   ///< the item checked, as id@version
   std::string description;  ///< what the obligation asks, in words
   Status status = Status::Unknown;
@@ -42,6 +44,9 @@ struct Obligation {
   std::optional<kb::Patient> witness;  ///< violated / conflict / disagreement: the patient
   std::vector<std::string> fired;    ///< rules (id@version) the recommender fires for the witness
   std::string solver_says, recommender_says;  ///< disagreement: both sides, in words
+  std::optional<solver::Query> query;  ///< the solver question asked (none for uncovered-rule)
+  int query_index = -1;                ///< the item the query is about
+  solver::Verdict answer = solver::Verdict::Unknown;  ///< what the solver said
 };
 
 /** What to check. */

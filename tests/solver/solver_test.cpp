@@ -38,10 +38,10 @@ property P-BAD "MDT needs 6 months" offered(mdt) implies months >= 6
 TEST(Solver, proves_a_property_with_a_core_naming_the_rule) {
   kb::Guideline g = checked(kSmall);
   solver::Solver s(g, 0);
-  solver::Answer a = s.prove_property(g.property_index("P-MDT"));
+  solver::Answer a = s.ask(solver::Query::PropertyFails, g.property_index("P-MDT"));
   ASSERT_EQ(a.verdict, solver::Verdict::Unsat);
   EXPECT_EQ(a.core, std::vector<std::string>{"rule:MDT-1"});
-  solver::Answer b = s.prove_property(g.property_index("P-SRS"));
+  solver::Answer b = s.ask(solver::Query::PropertyFails, g.property_index("P-SRS"));
   ASSERT_EQ(b.verdict, solver::Verdict::Unsat);
   EXPECT_EQ(b.core, (std::vector<std::string>{"constraint:C-CNS", "rule:SRS-1"}));
 }
@@ -51,7 +51,7 @@ TEST(Solver, counterexample_really_breaks_the_property) {
   kb::Recommender r(g);
   solver::Solver s(g, 0);
   int p = g.property_index("P-BAD");
-  solver::Answer a = s.prove_property(p);
+  solver::Answer a = s.ask(solver::Query::PropertyFails, p);
   ASSERT_EQ(a.verdict, solver::Verdict::Sat);
   ASSERT_TRUE(a.model.has_value());
   EXPECT_EQ(r.broken_constraint(*a.model), -1);
@@ -67,7 +67,7 @@ TEST(Solver, removing_the_core_rule_changes_nothing_but_removing_all_is_weaker) 
   solver::Solver s(g, 0);
   solver::RuleSet only_mdt{false, {g.rule_index("MDT-1")}};
   EXPECT_EQ(s.prove_property(g.property_index("P-MDT"), only_mdt).verdict, solver::Verdict::Unsat);
-  EXPECT_EQ(s.holds_without_rules(g.property_index("P-MDT")).verdict, solver::Verdict::Sat);
+  EXPECT_EQ(s.ask(solver::Query::FailsWithoutRules, g.property_index("P-MDT")).verdict, solver::Verdict::Sat);
 }
 
 TEST(Solver, timeout_is_unknown_never_unsat) {
@@ -81,7 +81,7 @@ TEST(Solver, timeout_is_unknown_never_unsat) {
   text += "property HARD \"pigeonhole\" not (" + distinct + ")\n";
   kb::Guideline g = checked(text);
   solver::Solver s(g, 1);
-  solver::Answer a = s.prove_property(0);
+  solver::Answer a = s.ask(solver::Query::PropertyFails, 0);
   EXPECT_EQ(a.verdict, solver::Verdict::Unknown);
   EXPECT_FALSE(a.reason.empty());
 }
