@@ -10,6 +10,7 @@
 #include "kb/store.h"
 #include "solver/solver.h"
 #include "tools/version.h"
+#include "verify/dossier.h"
 #include "verify/report.h"
 
 namespace kb::cli {
@@ -24,6 +25,7 @@ struct Args {
   std::string out_file;
   unsigned timeout_ms = 10000;
   bool deny_warnings = false;
+  std::string dossier, recheck;
 };
 
 // Writes `text` to `path` through a temporary file and a rename, so a reader
@@ -64,6 +66,28 @@ std::vector<VerificationResult> results_of(const verify::Report& report, const G
   return out;
 }
 
+// `kb-verify --recheck DIR`: 0 when the manifest verifies and both solvers
+// agree with every recorded answer, 1 on any disagreement, 2 when it cannot run.
+int recheck(const std::string& dir, std::ostream& out, std::ostream& err) {
+  verify::Recheck r = verify::recheck_dossier(dir, 60);
+  if (!r.error.empty()) {
+    err << "kb-verify: " << r.error << "\n";
+    return 2;
+  }
+  std::size_t bad = 0, solved = 0;
+  for (const auto& l : r.lines) {
+    if (!l.z3.empty()) ++solved;
+    if (l.ok) continue;
+    ++bad;
+    out << "FAIL  " << l.file << ": " << l.problem;
+    if (!l.z3.empty()) out << " (recorded " << l.expected << ", z3 " << l.z3 << ", cvc5 " << l.cvc5 << ")";
+    out << "\n";
+  }
+  out << (bad ? "recheck FAILED: " : "recheck ok: ") << r.lines.size() - solved << " files verified against the manifest, "
+      << solved << " obligations re-decided by z3 and cvc5, " << bad << " problems\n";
+  return bad ? 1 : 0;
+}
+
 }  // namespace
 
 int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
@@ -77,6 +101,8 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   app.add_option("--out", a.out_file, "Write the report here instead of standard output");
   app.add_option("--timeout-ms", a.timeout_ms, "Per-obligation solver limit in milliseconds (0: none)");
   app.add_flag("--deny-warnings", a.deny_warnings, "Fail (exit 1) on lint warnings");
+  app.add_option("--dossier", a.dossier, "Also write the proof dossier into this folder");
+  app.add_option("--recheck", a.recheck, "Re-check a dossier with the z3 and cvc5 solvers, and nothing else");
   try {
     app.parse(std::vector<std::string>(argv.rbegin(), argv.rend()));
   } catch (const CLI::ParseError& e) {
@@ -86,6 +112,7 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
     err << e2.str();
     return rc == 0 ? 0 : 2;
   }
+  if (!a.recheck.empty()) return recheck(a.recheck, out, err);
   if (!a.files.empty() && !a.release.empty()) {
     err << "kb-verify: give either source files or --release, not both\n";
     return 2;
@@ -138,6 +165,14 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
                                            : verify::to_text(report, *g, subject);
   if (a.out_file.empty()) out << text;
   else if (!write_atomically(a.out_file, text, err)) return 2;
+
+  if (!a.dossier.empty()) {
+    std::string problem = verify::write_dossier(a.dossier, report, *g, subject, std::nullopt);
+    if (!problem.empty()) {
+      err << "kb-verify: dossier not written: " << problem << "\n";
+      return 2;
+    }
+  }
 
   if (store) {
     VerificationRun run;

@@ -1,0 +1,313 @@
+#include "verify/dossier.h"
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "kb/printer.h"
+#include "kb/sha256.h"
+
+namespace verify {
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* answer_name(solver::Verdict v) {
+  return v == solver::Verdict::Unsat ? "unsat" : v == solver::Verdict::Sat ? "sat" : "unknown";
+}
+
+// "property:NO-MDT" -> "property.NO-MDT.smt2": safe on every file system.
+std::string smt2_name(const std::string& id) {
+  std::string out = id;
+  for (char& c : out)
+    if (c == ':' || c == '/' || c == '\\') c = '.';
+  return out + ".smt2";
+}
+
+std::string html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string utc_date() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// The item an "id@version" names, looked up among rules then constraints.
+const kb::Item* item_of(const kb::Guideline& g, const std::string& versioned) {
+  std::string name = versioned.substr(0, versioned.rfind('@'));
+  if (int r = g.rule_index(name); r >= 0) return &g.rules[r];
+  for (const kb::Item& c : g.constraints)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+const kb::Item* subject_item(const kb::Guideline& g, const Obligation& o) {
+  std::string name = o.subject.substr(0, o.subject.rfind('@'));
+  for (const kb::Item* it : g.all_items())
+    if (it->name == name && (it->kind == kb::ItemKind::Property || it->kind == kb::ItemKind::Rule ||
+                             it->kind == kb::ItemKind::Action))
+      return it;
+  return nullptr;
+}
+
+std::string reference_text(const kb::Guideline& g, int n) {
+  for (const kb::Item& r : g.references)
+    if (r.name == std::to_string(n)) return r.description;
+  return "";
+}
+
+std::string obligation_html(const kb::Guideline& g, const Obligation& o) {
+  std::string out = "<section class=\"ob " + std::string(status_name(o.status)) + "\" id=\"" + html(o.id) + "\">\n";
+  out += "<h3><span class=\"verdict\">" + std::string(status_name(o.status)) + "</span> " + html(o.id) + "</h3>\n";
+  out += "<p>" + html(o.description) + ". <em>" + html(o.message) + "</em></p>\n";
+  if (const kb::Item* it = subject_item(g, o)) {
+    out += "<p>Checked item: <code>" + html(o.subject) + "</code>";
+    if (it->kind == kb::ItemKind::Property) out += ": " + html(it->description);
+    out += "</p>\n<pre>" + html(kb::print_item(*it)) + "</pre>\n";
+  }
+  if (!o.core.empty()) {
+    out += "<p>The proof rests on:</p><ul>\n";
+    for (const std::string& c : o.core) {
+      const kb::Item* it = item_of(g, c);
+      out += "<li><code>" + html(c) + "</code>";
+      if (it && it->kind == kb::ItemKind::Rule) {
+        out += " (" + std::string(kb::strength_name(it->strength)) + " " + html(it->action) + "): &ldquo;" +
+               html(it->source) + "&rdquo;";
+        if (!it->cites.empty()) {
+          out += " [refs";
+          for (int n : it->cites) out += " " + std::to_string(n);
+          out += "]";
+        }
+      } else if (it) {
+        out += " (domain constraint): " + html(it->description);
+      }
+      out += "</li>\n";
+    }
+    out += "</ul>\n";
+  }
+  if (!o.evidence.empty()) {
+    out += "<p>Evidence:</p><ul>\n";
+    for (int n : o.evidence) out += "<li>" + std::to_string(n) + ": " + html(reference_text(g, n)) + "</li>\n";
+    out += "</ul>\n";
+  }
+  if (o.witness) {
+    out += "<p>Patient: " + html(kb::describe_patient(g, *o.witness)) + "</p>\n";
+    std::string fired;
+    for (const auto& f : o.fired) fired += (fired.empty() ? "" : ", ") + f;
+    out += "<p>Rules that fire for this patient: " + html(fired.empty() ? "none" : fired) + "</p>\n";
+    out += "<pre>" + html(kb::patient_to_json(g, *o.witness).dump(2)) + "</pre>\n";
+  }
+  if (o.query) out += "<p>Re-check: <a href=\"obligations/" + html(smt2_name(o.id)) + "\">obligations/" +
+                      html(smt2_name(o.id)) + "</a> (recorded answer: " + answer_name(o.answer) + ")</p>\n";
+  return out + "</section>\n";
+}
+
+std::string index_html(const Report& r, const kb::Guideline& g, const Subject& s, const std::string& date,
+                       const std::optional<nlohmann::json>& diff) {
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Proof dossier: " + html(s.name) +
+      "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+      "pre{background:#f4f4f4;padding:.5em;overflow-x:auto}.verdict{font-family:monospace;padding:0 .3em}"
+      ".proved .verdict,.no-conflict .verdict,.ok .verdict{background:#cfc}.violated .verdict,.conflict .verdict,"
+      ".translator-disagreement .verdict{background:#fcc}.unknown .verdict,.warning .verdict{background:#ffc}"
+      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}</style></head><body>\n";
+  out += "<h1>Proof dossier: " + html(s.name) + "</h1>\n<table>\n";
+  out += "<tr><th>Content hash (SHA-256)</th><td><code>" + html(s.content_hash) + "</code></td></tr>\n";
+  out += "<tr><th>Tool</th><td>kb-verify " + html(s.tool_version) + "</td></tr>\n";
+  out += "<tr><th>Solver</th><td>Z3 " + html(r.z3_version) + "</td></tr>\n";
+  out += "<tr><th>Date (UTC)</th><td>" + html(date) + "</td></tr>\n";
+  out += "<tr><th>Obligations</th><td>" + std::to_string(r.count(Status::Proved)) + " proved, " +
+         std::to_string(r.count(Status::Violated)) + " violated, " + std::to_string(r.count(Status::Conflict)) +
+         " conflicts, " + std::to_string(r.count(Status::Unknown)) + " unknown, " +
+         std::to_string(r.count(Status::Disagreement)) + " translator disagreements, " +
+         std::to_string(r.count(Status::Warning)) + " warnings</td></tr>\n</table>\n";
+  out += "<p>Every file here is listed in <code>MANIFEST.sha256</code> (check it with <code>sha256sum -c "
+         "MANIFEST.sha256</code>). Each <code>obligations/*.smt2</code> file is plain SMT-LIB 2 that any solver "
+         "decides on its own; <code>kb-verify --recheck</code> runs z3 and cvc5 on all of them.</p>\n";
+  out += "<h2>Properties</h2>\n";
+  for (const Obligation& o : r.obligations)
+    if (o.kind == "property") out += obligation_html(g, o);
+  out += "<h2>Conflicts</h2>\n";
+  for (const Obligation& o : r.obligations)
+    if (o.kind == "conflict") out += obligation_html(g, o);
+  out += "<h2>Lints</h2>\n";
+  for (const Obligation& o : r.obligations)
+    if (o.kind != "property" && o.kind != "conflict") out += obligation_html(g, o);
+  if (diff) out += "<h2>Changes since the previous release</h2>\n<pre>" + html(diff->dump(2)) + "</pre>\n";
+  return out + "</body></html>\n";
+}
+
+bool write_file(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << text;
+  return static_cast<bool>(f);
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// First line a command prints on stdout, trimmed; "" when it could not run.
+std::string first_line(const std::string& command) {
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return "";
+  std::array<char, 256> buf{};
+  std::string line;
+  if (fgets(buf.data(), buf.size(), p)) line = buf.data();
+  while (fgets(buf.data(), buf.size(), p)) {
+  }
+  pclose(p);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+std::string write_dossier(const std::string& dir, const Report& report, const kb::Guideline& g, const Subject& s,
+                          const std::optional<nlohmann::json>& diff) {
+  fs::path target(dir);
+  std::error_code ec;
+  if (fs::exists(target) && !fs::is_empty(target) && !fs::exists(target / "MANIFEST.sha256"))
+    return dir + " exists and is not a dossier; refusing to replace it";
+  fs::path tmp = target;
+  tmp += ".tmp";
+  fs::remove_all(tmp, ec);
+  if (!fs::create_directories(tmp / "obligations", ec)) return "cannot create " + tmp.string() + ": " + ec.message();
+
+  const std::string date = utc_date();
+  std::map<std::string, std::string> files;  // relative path -> content
+  solver::Solver solver(g, 0);
+  nlohmann::json obligation_files = nlohmann::json::object();
+  for (const Obligation& o : report.obligations) {
+    if (!o.query) continue;
+    std::vector<std::string> comments = {"Obligation " + o.id + " on " + o.subject + " (" + s.name + ")",
+                                         o.description,
+                                         "kb-verify " + s.tool_version + " with Z3 " + report.z3_version +
+                                             " recorded: " + status_name(o.status),
+                                         "expect: " + std::string(answer_name(o.answer))};
+    std::string rel = "obligations/" + smt2_name(o.id);
+    files[rel] = solver.smt2(*o.query, o.query_index, comments);
+    obligation_files[o.id] = {{"file", rel}, {"expect", answer_name(o.answer)}};
+  }
+  nlohmann::json j = to_json(report, g, s);
+  j["schema"] = "kb-dossier/1";
+  j["date"] = date;
+  j["smt2"] = obligation_files;
+  j["diff"] = diff ? *diff : nlohmann::json(nullptr);
+  j["source"] = kb::guideline_text(g);
+  files["dossier.json"] = j.dump(2) + "\n";
+  files["index.html"] = index_html(report, g, s, date, diff);
+
+  std::string manifest;
+  for (const auto& [rel, text] : files) {
+    if (!write_file(tmp / rel, text)) return "cannot write " + (tmp / rel).string();
+    manifest += kb::sha256_hex(text) + "  " + rel + "\n";
+  }
+  if (!write_file(tmp / "MANIFEST.sha256", manifest)) return "cannot write the manifest";
+
+  fs::path old = target;
+  old += ".old";
+  fs::remove_all(old, ec);
+  if (fs::exists(target)) fs::rename(target, old, ec);
+  if (ec) return "cannot move the previous dossier aside: " + ec.message();
+  fs::rename(tmp, target, ec);
+  if (ec) return "cannot move the dossier into place: " + ec.message();
+  fs::remove_all(old, ec);
+  return "";
+}
+
+bool Recheck::ok() const {
+  if (!error.empty()) return false;
+  for (const auto& l : lines)
+    if (!l.ok) return false;
+  return true;
+}
+
+Recheck recheck_dossier(const std::string& dir, unsigned timeout_s) {
+  Recheck out;
+  fs::path root(dir);
+  std::ifstream manifest(root / "MANIFEST.sha256");
+  if (!manifest) {
+    out.error = dir + ": no MANIFEST.sha256; not a dossier";
+    return out;
+  }
+  std::map<std::string, std::string> listed;
+  for (std::string line; std::getline(manifest, line);) {
+    if (line.size() < 67 || line.substr(64, 2) != "  ") {
+      out.error = "malformed manifest line: " + line;
+      return out;
+    }
+    listed[line.substr(66)] = line.substr(0, 64);
+  }
+  for (const auto& [rel, hash] : listed) {
+    RecheckLine l{rel, "sha256 " + hash, "", "", false, ""};
+    if (rel.find("..") != std::string::npos || !fs::exists(root / rel)) l.problem = "listed in the manifest but missing";
+    else if (kb::sha256_hex(read_file(root / rel)) != hash) l.problem = "content does not match its manifest hash";
+    else l.ok = true;
+    out.lines.push_back(l);
+  }
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    std::string rel = fs::relative(e.path(), root).generic_string();
+    if (rel != "MANIFEST.sha256" && !listed.count(rel))
+      out.lines.push_back({rel, "", "", "", false, "not listed in the manifest"});
+  }
+  for (const char* tool : {"z3", "cvc5"}) {
+    if (first_line(std::string("command -v ") + tool).empty()) {
+      out.error = std::string("the '") + tool + "' solver is not installed (Debian package " + tool + ")";
+      return out;
+    }
+  }
+  for (const auto& [rel, hash] : listed) {
+    if (rel.rfind("obligations/", 0) != 0) continue;
+    std::string text = read_file(root / rel);
+    RecheckLine l{rel, "", "", "", false, ""};
+    auto pos = text.find("; expect: ");
+    if (pos == std::string::npos) {
+      l.problem = "no recorded answer (\"; expect: ...\")";
+      out.lines.push_back(l);
+      continue;
+    }
+    l.expected = text.substr(pos + 10, text.find('\n', pos) - pos - 10);
+    std::string path = shell_quote((root / rel).string());
+    l.z3 = first_line("z3 -T:" + std::to_string(timeout_s) + " " + path + " 2>&1");
+    l.cvc5 = first_line("cvc5 --lang smt2 --tlimit=" + std::to_string(timeout_s * 1000) + " " + path + " 2>&1");
+    if (l.expected == "unknown") {
+      l.ok = true;
+      l.problem = "recorded unknown: nothing to confirm";
+    } else if (l.z3 != l.expected || l.cvc5 != l.expected) {
+      l.problem = "solvers disagree with the recorded answer";
+    } else {
+      l.ok = true;
+    }
+    out.lines.push_back(l);
+  }
+  return out;
+}
+
+}  // namespace verify
