@@ -10,23 +10,22 @@ using kb::Expr;
 using kb::Guideline;
 using kb::Op;
 
-struct Solver::Impl {
+// One guideline's encoding in a context shared with the solver it asserts
+// into. `prefix` keeps the rule and atom constants of two encodings apart
+// (semantic diff); facts are shared by name.
+struct Encoding {
+  z3::context& ctx;
+  z3::solver& s;
   const Guideline& g;
-  z3::context ctx;
-  z3::solver s;
-  unsigned timeout_ms;
+  std::string prefix;
   std::vector<z3::expr> facts, define_cache;
   std::vector<bool> define_done;
   std::vector<z3::expr> constraint_lits, rule_lits, fires, conds;
   // Per action: recommended, considered, avoided.
   std::vector<z3::expr> rec, con, avo;
 
-  Impl(const Guideline& guideline, unsigned timeout)
-      : g(guideline), ctx(), s(ctx), timeout_ms(timeout) {
-    z3::params p(ctx);
-    if (timeout_ms) p.set("timeout", timeout_ms);
-    p.set("core.minimize", true);
-    s.set(p);
+  Encoding(z3::context& context, z3::solver& solver, const Guideline& guideline, std::string name_prefix)
+      : ctx(context), s(solver), g(guideline), prefix(std::move(name_prefix)) {
     for (const kb::Item& f : g.facts) {
       if (f.fact_type.kind == kb::Type::Bool) {
         facts.push_back(ctx.bool_const(f.name.c_str()));
@@ -39,13 +38,13 @@ struct Solver::Impl {
     define_cache.assign(g.defines.size(), ctx.bool_val(false));
     define_done.assign(g.defines.size(), false);
     for (const kb::Item& c : g.constraints) {
-      z3::expr lit = ctx.bool_const(("constraint:" + c.name).c_str());
+      z3::expr lit = ctx.bool_const((prefix + "constraint:" + c.name).c_str());
       constraint_lits.push_back(lit);
       s.add(z3::implies(lit, translate(*c.expr)));
     }
     for (const kb::Item& r : g.rules) {
-      z3::expr lit = ctx.bool_const(("rule:" + r.name).c_str());
-      z3::expr fire = ctx.bool_const(("fires:" + r.name).c_str());
+      z3::expr lit = ctx.bool_const((prefix + "rule:" + r.name).c_str());
+      z3::expr fire = ctx.bool_const((prefix + "fires:" + r.name).c_str());
       z3::expr cond = translate(*r.expr);
       rule_lits.push_back(lit);
       fires.push_back(fire);
@@ -53,10 +52,10 @@ struct Solver::Impl {
       s.add(z3::implies(lit, fire == cond));
     }
     for (const kb::Item& a : g.actions) {
-      for (auto [strength, out, prefix] :
+      for (auto [strength, out, kind] :
            {std::tuple{kb::Strength::Recommend, &rec, "recommended:"}, std::tuple{kb::Strength::Consider, &con, "considered:"},
             std::tuple{kb::Strength::Avoid, &avo, "avoided:"}}) {
-        z3::expr atom = ctx.bool_const((prefix + a.name).c_str());
+        z3::expr atom = ctx.bool_const((this->prefix + kind + a.name).c_str());
         s.add(atom == any_fires(a.name, strength, -1));
         out->push_back(atom);
       }
@@ -168,6 +167,17 @@ struct Solver::Impl {
     throw Error("bad query");
   }
 
+  // The atom of a named action, false when this side does not declare it.
+  z3::expr atom_named(const std::string& action, AtomKind k) {
+    int a = g.action_index(action);
+    return a < 0 ? ctx.bool_val(false) : atom(a, k);
+  }
+
+  void assume_everything(z3::expr_vector& out) const {
+    for (const auto& l : constraint_lits) out.push_back(l);
+    for (const auto& l : rule_lits) out.push_back(l);
+  }
+
   // Checks `query` under the constraints and the chosen rules.
   Answer check(const z3::expr& query, const RuleSet* rules) {
     z3::expr_vector assumptions(ctx);
@@ -203,6 +213,19 @@ struct Solver::Impl {
   }
 };
 
+struct Solver::Impl {
+  z3::context ctx;
+  z3::solver s;
+  Encoding e;
+
+  Impl(const Guideline& g, unsigned timeout_ms) : ctx(), s(ctx), e(ctx, s, g, "") {
+    z3::params p(ctx);
+    if (timeout_ms) p.set("timeout", timeout_ms);
+    p.set("core.minimize", true);
+    s.set(p);
+  }
+};
+
 template <typename F>
 auto guarded(F&& f) -> decltype(f()) {
   try {
@@ -219,18 +242,18 @@ Solver::~Solver() = default;
 Answer Solver::ask(Query q, int index) {
   return guarded([&] {
     RuleSet all;
-    auto [query, with_rules] = impl_->query(q, index);
-    return impl_->check(query, with_rules ? &all : nullptr);
+    auto [query, with_rules] = impl_->e.query(q, index);
+    return impl_->e.check(query, with_rules ? &all : nullptr);
   });
 }
 
 Answer Solver::prove_property(int p, const RuleSet& rules) {
-  return guarded([&] { return impl_->check(!impl_->translate(*impl_->g.properties.at(p).expr), &rules); });
+  return guarded([&] { return impl_->e.check(!impl_->e.translate(*impl_->e.g.properties.at(p).expr), &rules); });
 }
 
 kb::Outcome Solver::outcome_for(const kb::Patient& patient) {
   return guarded([&] {
-    Impl& m = *impl_;
+    Encoding& m = impl_->e;
     z3::expr_vector fixed(m.ctx);
     for (std::size_t i = 0; i < m.facts.size(); ++i) {
       if (m.facts[i].is_bool()) fixed.push_back(m.facts[i] == m.ctx.bool_val(patient[i] != 0));
@@ -251,7 +274,7 @@ kb::Outcome Solver::outcome_for(const kb::Patient& patient) {
 
 std::string Solver::smt2(Query q, int index, const std::vector<std::string>& comments) {
   return guarded([&] {
-    Impl& m = *impl_;
+    Encoding& m = impl_->e;
     const Guideline& g = m.g;
     auto [query, with_rules] = m.query(q, index);
     std::string out;
@@ -283,6 +306,107 @@ std::string Solver::smt2(Query q, int index, const std::vector<std::string>& com
     }
     out += "; the query\n(assert " + query.to_string() + ")\n(check-sat)\n";
     return out;
+  });
+}
+
+struct DiffSolver::Impl {
+  z3::context ctx;
+  z3::solver s;
+  Encoding before, after;
+  unsigned timeout_ms;
+
+  Impl(const Guideline& a, const Guideline& b, unsigned timeout)
+      : ctx(), s(ctx), before(ctx, s, a, "before."), after(ctx, s, b, "after."), timeout_ms(timeout) {
+    if (timeout_ms) {
+      z3::params p(ctx);
+      p.set("timeout", timeout_ms);
+      s.set(p);
+    }
+  }
+
+  // Narrows every fact over the patients satisfying `query` (with `assumptions`).
+  std::vector<FactRange> ranges(const z3::expr& query, const z3::expr_vector& assumptions) {
+    std::vector<FactRange> out;
+    std::vector<std::string> seen;
+    for (Encoding* e : {&after, &before}) {
+      for (std::size_t i = 0; i < e->g.facts.size(); ++i) {
+        const kb::Item& f = e->g.facts[i];
+        if (std::find(seen.begin(), seen.end(), f.name) != seen.end()) continue;
+        seen.push_back(f.name);
+        const z3::expr& x = e->facts[i];
+        FactRange r{f.name, f.fact_type.lo, f.fact_type.hi};
+        if (x.is_bool()) {
+          bool can_true = holds(query && x, assumptions), can_false = holds(query && !x, assumptions);
+          if (can_true == can_false) continue;
+          r.lo = r.hi = can_true ? 1 : 0;
+        } else {
+          r.lo = optimum(query, assumptions, x, true);
+          r.hi = optimum(query, assumptions, x, false);
+          if (r.lo == f.fact_type.lo && r.hi == f.fact_type.hi) continue;
+        }
+        out.push_back(r);
+      }
+    }
+    return out;
+  }
+
+  bool holds(const z3::expr& q, const z3::expr_vector& assumptions) {
+    s.push();
+    s.add(q);
+    bool sat = s.check(assumptions) == z3::sat;
+    s.pop();
+    return sat;
+  }
+
+  std::int64_t optimum(const z3::expr& q, const z3::expr_vector& assumptions, const z3::expr& x, bool minimize) {
+    z3::optimize opt(ctx);
+    if (timeout_ms) {
+      z3::params p(ctx);
+      p.set("timeout", timeout_ms);
+      opt.set(p);
+    }
+    z3::expr_vector all = s.assertions();
+    for (unsigned i = 0; i < all.size(); ++i) opt.add(all[i]);
+    for (unsigned i = 0; i < assumptions.size(); ++i) opt.add(assumptions[i]);
+    opt.add(q);
+    z3::optimize::handle h = minimize ? opt.minimize(x) : opt.maximize(x);
+    if (opt.check() != z3::sat) throw Error("optimizer gave no answer while narrowing " + x.to_string());
+    return (minimize ? opt.lower(h) : opt.upper(h)).get_numeral_int64();
+  }
+};
+
+DiffSolver::DiffSolver(const Guideline& before, const Guideline& after, unsigned timeout_ms)
+    : impl_(guarded([&] { return std::make_unique<Impl>(before, after, timeout_ms); })) {}
+DiffSolver::~DiffSolver() = default;
+
+DiffAnswer DiffSolver::differs(const std::string& action, AtomKind atom) {
+  return guarded([&] {
+    Impl& m = *impl_;
+    z3::expr a = m.before.atom_named(action, atom), b = m.after.atom_named(action, atom);
+    z3::expr query = a != b;
+    z3::expr_vector assumptions(m.ctx);
+    m.before.assume_everything(assumptions);
+    m.after.assume_everything(assumptions);
+    DiffAnswer ans;
+    m.s.push();
+    m.s.add(query);
+    auto start = std::chrono::steady_clock::now();
+    z3::check_result res = m.s.check(assumptions);
+    ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (res == z3::sat) {
+      z3::model model = m.s.get_model();
+      ans.verdict = Verdict::Sat;
+      ans.before = m.before.patient(model);
+      ans.after = m.after.patient(model);
+      ans.answer_before = model.eval(a, true).is_true();
+      ans.answer_after = model.eval(b, true).is_true();
+    } else {
+      ans.verdict = res == z3::unsat ? Verdict::Unsat : Verdict::Unknown;
+      if (res == z3::unknown) ans.reason = m.s.reason_unknown();
+    }
+    m.s.pop();
+    if (ans.verdict == Verdict::Sat) ans.ranges = m.ranges(query, assumptions);
+    return ans;
   });
 }
 

@@ -96,4 +96,43 @@ class Solver {
   std::unique_ptr<Impl> impl_;
 };
 
+/** The values one fact takes over every patient a change affects. */
+struct FactRange {
+  std::string fact;
+  std::int64_t lo = 0, hi = 0;  ///< bools 0/1, enums value indexes
+};
+
+/** The answer to "does some patient get a different answer?". */
+struct DiffAnswer {
+  Verdict verdict = Verdict::Unknown;  ///< Sat: some patient is affected; Unsat: proved none is
+  std::optional<kb::Patient> before, after;  ///< Sat: the witness as a patient of each side
+  bool answer_before = false, answer_after = false;  ///< Sat: the atom on each side for the witness
+  /** Sat: every fact whose values over all affected patients are narrower
+      than its declared range (a bool that is always true or always false). */
+  std::vector<FactRange> ranges;
+  std::string reason;  ///< Unknown: Z3's reason
+  double millis = 0;
+};
+
+/** Two rule sets over the same patients, for the semantic diff. Facts are
+    matched by name and type; a patient must satisfy the ranges and domain
+    constraints of both sides. Each side's parameters are its own. */
+class DiffSolver {
+ public:
+  /** Encodes both guidelines (which must outlive the solver) in one context. */
+  DiffSolver(const kb::Guideline& before, const kb::Guideline& after, unsigned timeout_ms);
+  ~DiffSolver();
+  DiffSolver(const DiffSolver&) = delete;
+  DiffSolver& operator=(const DiffSolver&) = delete;
+
+  /** Whether some valid patient has `atom` (Recommended, Considered or
+      Avoided) of `action` on one side and not on the other. An action a side
+      does not declare is never given there. */
+  DiffAnswer differs(const std::string& action, kb::AtomKind atom);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace solver

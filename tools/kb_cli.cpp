@@ -10,7 +10,11 @@
 #include "kb/guideline.h"
 #include "kb/parser.h"
 #include "kb/printer.h"
+#include <nlohmann/json.hpp>
+
+#include "kb/spec.h"
 #include "kb/store.h"
+#include "verify/diff.h"
 #include "tools/recommend_cmd.h"
 
 namespace kb::cli {
@@ -25,6 +29,8 @@ struct Options {
   std::string author, reason, base, release, id, name;
   bool prune = false;
   RecommendArgs recommend;
+  std::string format = "text";
+  unsigned timeout_ms = 10000;
 };
 
 // Prints a store failure and returns its exit code.
@@ -213,6 +219,21 @@ int cmd_recommend(const Options& o, std::istream& in, std::ostream& out, std::os
   return recommend(r, o.recommend, in, out, err);
 }
 
+// `kb diff A B`: what changes for patients between two rule sets.
+int cmd_diff(const Options& o, std::ostream& out, std::ostream& err) {
+  LoadedSpec a = load_spec(o.files.at(0), o.db), b = load_spec(o.files.at(1), o.db);
+  for (const LoadedSpec* side : {&a, &b}) {
+    if (!side->guideline) {
+      err << "kb: " << side->error;
+      return 2;
+    }
+  }
+  verify::Diff d = verify::semantic_diff(*a.guideline, *b.guideline, a.name, b.name, o.timeout_ms);
+  if (o.format == "json") out << verify::diff_to_json(d, *a.guideline, *b.guideline).dump(2) << "\n";
+  else out << verify::diff_to_text(d, *b.guideline);
+  return d.exit_code();
+}
+
 void add_db_option(CLI::App* cmd, Options& o) {
   cmd->add_option("--db", o.db, "SQLite database of the knowledge base")->capture_default_str();
 }
@@ -267,6 +288,14 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   rec->add_option("--format", o.recommend.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   rec->add_flag("--batch", o.recommend.batch, "Input is JSON Lines, one patient per line; output is JSON Lines");
 
+  auto* diff = app.add_subcommand("diff", "Which patients get a different answer between two rule sets");
+  add_db_option(diff, o);
+  diff->add_option("sides", o.files, "BEFORE AFTER: each a release name, 'draft', a .kb file or a folder of them")
+      ->required()
+      ->expected(2);
+  diff->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  diff->add_option("--timeout-ms", o.timeout_ms, "Per-question solver limit in milliseconds (0: none)");
+
   auto* audit = app.add_subcommand("audit", "Verify the hash chain and the releases");
   add_db_option(audit, o);
 
@@ -290,6 +319,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (releases->parsed()) return cmd_releases(o, out, err);
   if (audit->parsed()) return cmd_audit(o, out, err);
   if (rec->parsed()) return cmd_recommend(o, in, out, err);
+  if (diff->parsed()) return cmd_diff(o, out, err);
   return 2;
 }
 

@@ -10,6 +10,8 @@
 #include "kb/store.h"
 #include "solver/solver.h"
 #include "tools/version.h"
+#include "kb/spec.h"
+#include "verify/diff.h"
 #include "verify/dossier.h"
 #include "verify/report.h"
 
@@ -25,7 +27,7 @@ struct Args {
   std::string out_file;
   unsigned timeout_ms = 10000;
   bool deny_warnings = false;
-  std::string dossier, recheck;
+  std::string dossier, recheck, against;
 };
 
 // Writes `text` to `path` through a temporary file and a rename, so a reader
@@ -102,6 +104,8 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   app.add_option("--timeout-ms", a.timeout_ms, "Per-obligation solver limit in milliseconds (0: none)");
   app.add_flag("--deny-warnings", a.deny_warnings, "Fail (exit 1) on lint warnings");
   app.add_option("--dossier", a.dossier, "Also write the proof dossier into this folder");
+  app.add_option("--against", a.against,
+                 "Also diff against this rule set: a release, 'draft', a .kb file or a folder of them");
   app.add_option("--recheck", a.recheck, "Re-check a dossier with the z3 and cvc5 solvers, and nothing else");
   try {
     app.parse(std::vector<std::string>(argv.rbegin(), argv.rend()));
@@ -160,14 +164,43 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   verify::Report report = verify::run(*g, options);
   int code = report.exit_code(a.deny_warnings);
 
-  std::string text = a.format == "json"    ? verify::to_json(report, *g, subject).dump(2) + "\n"
-                     : a.format == "junit" ? verify::to_junit(report, subject, a.deny_warnings)
-                                           : verify::to_text(report, *g, subject);
+  // A dossier of a release shows the diff against the release before it.
+  if (a.against.empty() && !a.dossier.empty() && store && !a.release.empty()) {
+    auto all = store->releases();
+    if (all) {
+      for (std::size_t i = 1; i < all.value().size(); ++i)
+        if (all.value()[i].name == a.release) a.against = all.value()[i - 1].name;
+    }
+  }
+  std::optional<nlohmann::json> diff_json;
+  std::string diff_text;
+  if (!a.against.empty()) {
+    LoadedSpec base = load_spec(a.against, a.db);
+    if (!base.guideline) {
+      err << "kb-verify: --against " << a.against << ": " << base.error;
+      return 2;
+    }
+    verify::Diff d = verify::semantic_diff(*base.guideline, *g, base.name, subject.name, a.timeout_ms);
+    diff_json = verify::diff_to_json(d, *base.guideline, *g);
+    diff_text = "\n" + verify::diff_to_text(d, *g);
+    if (code == 0) code = d.exit_code();
+  }
+
+  std::string text;
+  if (a.format == "json") {
+    nlohmann::json j = verify::to_json(report, *g, subject);
+    if (diff_json) j["diff"] = *diff_json;
+    text = j.dump(2) + "\n";
+  } else if (a.format == "junit") {
+    text = verify::to_junit(report, subject, a.deny_warnings);
+  } else {
+    text = verify::to_text(report, *g, subject) + diff_text;
+  }
   if (a.out_file.empty()) out << text;
   else if (!write_atomically(a.out_file, text, err)) return 2;
 
   if (!a.dossier.empty()) {
-    std::string problem = verify::write_dossier(a.dossier, report, *g, subject, std::nullopt);
+    std::string problem = verify::write_dossier(a.dossier, report, *g, subject, diff_json);
     if (!problem.empty()) {
       err << "kb-verify: dossier not written: " << problem << "\n";
       return 2;
