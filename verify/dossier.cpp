@@ -1,6 +1,7 @@
 #include "verify/dossier.h"
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "kb/printer.h"
 #include "kb/sha256.h"
@@ -283,30 +285,38 @@ Recheck recheck_dossier(const std::string& dir, unsigned timeout_s) {
       return out;
     }
   }
-  for (const auto& [rel, hash] : listed) {
-    if (rel.rfind("obligations/", 0) != 0) continue;
-    std::string text = read_file(root / rel);
-    RecheckLine l{rel, "", "", "", false, ""};
-    auto pos = text.find("; expect: ");
-    if (pos == std::string::npos) {
-      l.problem = "no recorded answer (\"; expect: ...\")";
-      out.lines.push_back(l);
-      continue;
+  std::vector<RecheckLine> jobs;
+  for (const auto& [rel, hash] : listed)
+    if (rel.rfind("obligations/", 0) == 0) jobs.push_back({rel, "", "", "", false, ""});
+  // Solver processes run in parallel, one worker per core.
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next++) < jobs.size();) {
+      RecheckLine& l = jobs[i];
+      std::string text = read_file(root / l.file);
+      auto pos = text.find("; expect: ");
+      if (pos == std::string::npos) {
+        l.problem = "no recorded answer (\"; expect: ...\")";
+        continue;
+      }
+      l.expected = text.substr(pos + 10, text.find('\n', pos) - pos - 10);
+      std::string path = shell_quote((root / l.file).string());
+      l.z3 = first_line("z3 -T:" + std::to_string(timeout_s) + " " + path + " 2>&1");
+      l.cvc5 = first_line("cvc5 --lang smt2 --tlimit=" + std::to_string(timeout_s * 1000) + " " + path + " 2>&1");
+      if (l.expected == "unknown") {
+        l.ok = true;
+        l.problem = "recorded unknown: nothing to confirm";
+      } else if (l.z3 != l.expected || l.cvc5 != l.expected) {
+        l.problem = "solvers disagree with the recorded answer";
+      } else {
+        l.ok = true;
+      }
     }
-    l.expected = text.substr(pos + 10, text.find('\n', pos) - pos - 10);
-    std::string path = shell_quote((root / rel).string());
-    l.z3 = first_line("z3 -T:" + std::to_string(timeout_s) + " " + path + " 2>&1");
-    l.cvc5 = first_line("cvc5 --lang smt2 --tlimit=" + std::to_string(timeout_s * 1000) + " " + path + " 2>&1");
-    if (l.expected == "unknown") {
-      l.ok = true;
-      l.problem = "recorded unknown: nothing to confirm";
-    } else if (l.z3 != l.expected || l.cvc5 != l.expected) {
-      l.problem = "solvers disagree with the recorded answer";
-    } else {
-      l.ok = true;
-    }
-    out.lines.push_back(l);
-  }
+  };
+  std::vector<std::thread> workers;
+  for (unsigned w = 0; w < std::max(1u, std::thread::hardware_concurrency()); ++w) workers.emplace_back(work);
+  for (auto& w : workers) w.join();
+  out.lines.insert(out.lines.end(), jobs.begin(), jobs.end());
   return out;
 }
 

@@ -1,0 +1,240 @@
+// Semantic diff (threshold change, rewording, retired and new rules) and the
+// proof dossier (manifest, both solvers agree, tampering caught).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "kb/parser.h"
+#include "tests/common/bundled.h"
+#include "tools/kb_cli.h"
+#include "tools/kb_verify_cli.h"
+#include "verify/diff.h"
+#include "verify/dossier.h"
+#include "kb/sha256.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The bundled sources with `from` replaced by `to` (which must occur once).
+std::string bundled_text_with(const std::string& from, const std::string& to) {
+  std::string text;
+  for (const auto& f : kb::testing::bundled_files()) text += read(f) + "\n";
+  auto pos = text.find(from);
+  if (pos == std::string::npos || text.find(from, pos + 1) != std::string::npos)
+    throw std::runtime_error("not exactly one occurrence of: " + from);
+  return text.replace(pos, from.size(), to);
+}
+
+kb::Guideline checked(const std::string& text) {
+  kb::Diagnostics d;
+  auto g = kb::check(kb::parse_source("edited.kb", text, d), d);
+  if (!g) throw std::runtime_error(d.render({{"edited.kb", text}}));
+  return std::move(*g);
+}
+
+const verify::AnswerChange* answer(const verify::Diff& d, const std::string& action, const std::string& atom) {
+  for (const auto& a : d.answers)
+    if (a.action == action && a.atom == atom) return &a;
+  return nullptr;
+}
+
+TEST(Diff, raising_minimum_response_to_6_months_affects_exactly_3_to_5_months) {
+  const kb::Guideline& before = kb::testing::bundled();
+  kb::Guideline after = checked(bundled_text_with("min_response_months = 3 allowed", "min_response_months = 6 allowed"));
+  verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
+  EXPECT_EQ(d.exit_code(), 1);
+  ASSERT_EQ(d.items.size(), 1u);
+  EXPECT_EQ(d.items[0].name, "min_response_months");
+  const auto* mdt = answer(d, "mdt", "considered");
+  ASSERT_NE(mdt, nullptr);
+  ASSERT_EQ(mdt->status, "changed");
+  EXPECT_TRUE(mdt->answer_before);
+  EXPECT_FALSE(mdt->answer_after);
+  EXPECT_EQ(mdt->rules_before, std::vector<std::string>{"MDT-OFFER@draft"});
+  EXPECT_TRUE(mdt->rules_after.empty());
+  int months = after.fact_index("response_months");
+  std::size_t changed = 0;
+  for (const auto& a : d.answers) {
+    EXPECT_NE(a.status, "disagreement") << a.action;
+    EXPECT_NE(a.status, "unknown") << a.action;
+    if (a.status != "changed") continue;
+    ++changed;
+    // Every witness, and every affected patient, has 3, 4 or 5 months of response.
+    EXPECT_GE((*a.patient_after)[months], 3) << a.action;
+    EXPECT_LE((*a.patient_after)[months], 5) << a.action;
+    bool ranged = false;
+    for (const auto& r : a.ranges)
+      if (r.fact == "response_months") {
+        ranged = true;
+        EXPECT_EQ(r.lo, 3) << a.action;
+        EXPECT_EQ(r.hi, 5) << a.action;
+      }
+    EXPECT_TRUE(ranged) << a.action;
+  }
+  EXPECT_GT(changed, 0u);
+}
+
+TEST(Diff, a_rewording_that_keeps_the_meaning_is_no_change) {
+  const kb::Guideline& before = kb::testing::bundled();
+  std::string text = bundled_text_with("  = oligometastatic and staging_complete and biopsy_criterion_met\n"
+                                       "    and imaging_history_complete and response_months >= min_response_months\n"
+                                       "    and disease_controlled and tumour_board_done",
+                                       "  = tumour_board_done and disease_controlled and not (not oligometastatic)\n"
+                                       "    and min_response_months <= response_months and imaging_history_complete\n"
+                                       "    and biopsy_criterion_met and staging_complete");
+  auto pos = text.find("because \"MDT is an option only");
+  text.insert(pos + 9, "Reworded: ");
+  kb::Guideline after = checked(text);
+  verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
+  EXPECT_EQ(d.items.size(), 2u);
+  for (const auto& a : d.answers) EXPECT_EQ(a.status, "unchanged") << a.action << " " << a.atom;
+  EXPECT_EQ(d.exit_code(), 0);
+  EXPECT_NE(verify::diff_to_text(d, after).find("No patient is affected (proved)."), std::string::npos);
+}
+
+TEST(Diff, a_retired_rule_and_a_new_rule_are_both_shown) {
+  const kb::Guideline& before = kb::testing::bundled();
+  std::string text = bundled_text_with("rule MDT-COUNSEL\n", "rule MDT-COUNSEL-V2\n");
+  kb::Guideline after = checked(text);
+  verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
+  bool retired = false, added = false;
+  for (const auto& i : d.items) {
+    retired |= i.change == "retired" && i.name == "MDT-COUNSEL";
+    added |= i.change == "added" && i.name == "MDT-COUNSEL-V2";
+  }
+  EXPECT_TRUE(retired);
+  EXPECT_TRUE(added);
+  EXPECT_EQ(d.exit_code(), 0);  // same condition, same action: no patient affected
+}
+
+struct CliRun {
+  int code;
+  std::string out, err;
+};
+
+CliRun kb_run(std::vector<std::string> args) {
+  std::istringstream in;
+  std::ostringstream out, err;
+  int code = kb::cli::run_kb(args, in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+CliRun verify_run(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  int code = kb::cli::run_kb_verify(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+class Workspace : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("kb-diff-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+TEST_F(Workspace, kb_diff_between_two_releases) {
+  std::string db = path("kb.sqlite");
+  ASSERT_EQ(kb_run({"init", "--db", db}).code, 0);
+  std::vector<std::string> import = {"import", "--db", db, "--author", "a", "--reason", "r"};
+  for (const auto& f : kb::testing::bundled_files()) import.push_back(f);
+  ASSERT_EQ(kb_run(import).code, 0);
+  ASSERT_EQ(kb_run({"release", "--db", db, "v1", "--author", "a"}).code, 0);
+  std::ofstream(path("edit.kb")) << bundled_text_with("min_response_months = 3 allowed", "min_response_months = 6 allowed");
+  ASSERT_EQ(kb_run({"import", "--db", db, "--author", "b", "--reason", "raise threshold", "--base", "v1", path("edit.kb")}).code, 0);
+  ASSERT_EQ(kb_run({"release", "--db", db, "v2", "--author", "b"}).code, 0);
+  CliRun same = kb_run({"diff", "--db", db, "v1", "v1"});
+  EXPECT_EQ(same.code, 0) << same.err;
+  CliRun r = kb_run({"diff", "--db", db, "v1", "v2", "--format", "json"});
+  ASSERT_EQ(r.code, 1) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema"], "kb-diff/1");
+  EXPECT_EQ(j["before"], "release v1");
+  ASSERT_EQ(j["items"].size(), 1u);
+  EXPECT_EQ(j["items"][0]["before"], "min_response_months@1");
+  EXPECT_EQ(j["items"][0]["after"], "min_response_months@2");
+  bool mdt = false;
+  for (const auto& a : j["answers"]) {
+    if (a["action"] != "mdt" || a["atom"] != "considered") continue;
+    mdt = true;
+    EXPECT_EQ(a["status"], "changed");
+    EXPECT_EQ(a["rules"]["before"], nlohmann::json::array({"MDT-OFFER@1"}));
+    int months = a["witness"]["after"]["response_months"];
+    EXPECT_TRUE(months >= 3 && months <= 5);
+  }
+  EXPECT_TRUE(mdt);
+  EXPECT_EQ(kb_run({"diff", "--db", db, "v1", "nope"}).code, 2);
+}
+
+TEST_F(Workspace, dossier_verifies_rechecks_with_two_solvers_and_catches_tampering) {
+  std::string dossier = path("dossier");
+  std::vector<std::string> args = kb::testing::bundled_files();
+  args.insert(args.end(), {"--dossier", dossier, "--format", "json"});
+  CliRun v = verify_run(args);
+  ASSERT_EQ(v.code, 0) << v.err;
+  for (const char* f : {"index.html", "dossier.json", "MANIFEST.sha256"}) EXPECT_TRUE(fs::exists(fs::path(dossier) / f)) << f;
+  std::string html = read(dossier + "/index.html");
+  EXPECT_EQ(html.find("http://"), std::string::npos);  // self-contained
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_NE(html.find("NO-MDT-WITHOUT-MINIMUM-RESPONSE"), std::string::npos);
+  EXPECT_NE(html.find("MDT-OFFER@draft"), std::string::npos);
+  nlohmann::json j = nlohmann::json::parse(read(dossier + "/dossier.json"));
+  EXPECT_EQ(j["schema"], "kb-dossier/1");
+  std::string smt = read(dossier + "/obligations/property.NO-MDT-WITHOUT-MINIMUM-RESPONSE.smt2");
+  EXPECT_NE(smt.find("; expect: unsat"), std::string::npos);
+  EXPECT_NE(smt.find("; rule MDT-OFFER@draft"), std::string::npos);
+  EXPECT_NE(smt.find("(check-sat)"), std::string::npos);
+
+  CliRun ok = verify_run({"--recheck", dossier});
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("recheck ok"), std::string::npos) << ok.out;
+
+  // Tampering: weaken the proved property's negation so it becomes sat.
+  std::string file = dossier + "/obligations/property.NO-MDT-WITHOUT-MINIMUM-RESPONSE.smt2";
+  std::string tampered = smt;
+  tampered.replace(tampered.find("(check-sat)"), 11, "(check-sat)\n");
+  std::ofstream(file) << tampered;
+  CliRun bad = verify_run({"--recheck", dossier});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("FAIL  obligations/property.NO-MDT-WITHOUT-MINIMUM-RESPONSE.smt2: content does not match"),
+            std::string::npos)
+      << bad.out;
+}
+
+TEST_F(Workspace, recheck_catches_a_solver_disagreeing_with_a_recorded_answer) {
+  std::string dossier = path("dossier");
+  std::vector<std::string> args = kb::testing::bundled_files();
+  args.insert(args.end(), {"--dossier", dossier, "--only", "MDT-WITH-COUNSELLING"});
+  ASSERT_EQ(verify_run(args).code, 0);
+  // Rewrite the recorded answer and the manifest consistently: the files are
+  // intact but the claim is false, which only the solvers can tell.
+  std::string rel = "obligations/property.MDT-WITH-COUNSELLING.smt2";
+  std::string text = read(dossier + "/" + rel);
+  text.replace(text.find("; expect: unsat"), 15, "; expect: sat  ");
+  std::ofstream(dossier + "/" + rel) << text;
+  std::string manifest = read(dossier + "/MANIFEST.sha256"), fixed;
+  std::istringstream lines(manifest);
+  for (std::string l; std::getline(lines, l);)
+    fixed += (l.substr(66) == rel ? kb::sha256_hex(text) + "  " + rel : l) + "\n";
+  std::ofstream(dossier + "/MANIFEST.sha256") << fixed;
+  CliRun r = verify_run({"--recheck", dossier});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("solvers disagree with the recorded answer (recorded sat  , z3 unsat, cvc5 unsat)"),
+            std::string::npos)
+      << r.out;
+}
+
+}  // namespace
