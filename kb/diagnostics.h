@@ -11,17 +11,17 @@ namespace kb {
 
 /** A position in a source file; line and column count from 1. */
 struct Loc {
-  std::shared_ptr<const std::string> file;  // shared by every Loc of one file
-  int line = 0;
-  int column = 0;
+  std::shared_ptr<const std::string> file;  ///< file name as given to the parser, shared by every Loc of one file; null prints as "<input>"
+  int line = 0;    ///< line, from 1; 0 when the location is the whole file (e.g. it cannot be read)
+  int column = 0;  ///< column in bytes, from 1; meaningless when `line` is 0
   /** "file:line:column", or "file" when line is 0. */
   std::string str() const;
 };
 
 /** One error found in user input. */
 struct Diagnostic {
-  Loc loc;
-  std::string message;
+  Loc loc;              ///< where the error is
+  std::string message;  ///< what is wrong, one line, without the "file:line:col: error: " prefix
 };
 
 /** Sources by file name, used to print the line under a diagnostic. */

@@ -16,6 +16,22 @@ namespace kb {
 /** Items of a well-formed guideline, grouped by kind. Expression nodes carry
     `type`, `name_kind` and `index` into the vectors below. */
 struct Guideline {
+  /// @var references
+  /// Reference items, in source order.
+  /// @var facts
+  /// Fact items, in source order; Expr::index of a fact Name points here.
+  /// @var defines
+  /// Define items, in source order; Expr::index of a define Name points here.
+  /// @var constraints
+  /// Constraint items, in source order.
+  /// @var params
+  /// Param items, in source order; Expr::index of a param Name points here.
+  /// @var actions
+  /// Action items, in source order; Expr::index of an Atom points here.
+  /// @var rules
+  /// Rule items, in source order.
+  /// @var properties
+  /// Property items, in source order.
   std::vector<Item> references, facts, defines, constraints, params, actions, rules, properties;
   /** Stored version of each item by "kind:name" (absent for items from files). */
   std::map<std::string, int> versions;

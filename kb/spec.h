@@ -12,7 +12,7 @@ namespace kb {
 
 /** A checked guideline and the name to show for it, or an error message. */
 struct LoadedSpec {
-  std::optional<Guideline> guideline;
+  std::optional<Guideline> guideline;  ///< the checked guideline; nullopt when loading failed (see `error`)
   std::string name;   ///< "release r1", "draft", or "files kb/guidelines"
   std::string error;  ///< rendered diagnostics or store error when !guideline
 };

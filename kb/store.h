@@ -32,11 +32,11 @@ enum class StoreErrorKind {
 /** A failed store operation: a one-line summary, detail lines, and
     diagnostics in guideline text (with the sources to render them). */
 struct StoreError {
-  StoreErrorKind kind = StoreErrorKind::BadInput;
-  std::string message;
-  std::vector<std::string> details;
-  Diagnostics diags;
-  SourceMap sources;
+  StoreErrorKind kind = StoreErrorKind::BadInput;  ///< decides the exit code
+  std::string message;               ///< one-line summary
+  std::vector<std::string> details;  ///< further lines (e.g. one per conflicting item); may be empty
+  Diagnostics diags;                 ///< check or parse errors in guideline text; may be empty
+  SourceMap sources;                 ///< the texts `diags` point into, for rendering
 
   /** The message, each detail on its own indented line, then the rendered
       diagnostics; ends in a newline. */
@@ -69,15 +69,27 @@ class [[nodiscard]] Result {
 
 /** One row of item_version: one version of one item. */
 struct ItemVersion {
-  std::int64_t seq = 0;
-  ItemKind kind = ItemKind::Fact;
-  std::string name;
-  int version = 0;
-  bool retired = false;
+  std::int64_t seq = 0;            ///< position in the append-only log of all rows, from 1, global across items
+  ItemKind kind = ItemKind::Fact;  ///< the item's kind
+  std::string name;                ///< the item's name (a reference's number as text)
+  int version = 0;                 ///< the item's version, from 1, up by one per row of that item
+  bool retired = false;            ///< true when this version retires the item
   std::optional<std::string> strength;  ///< rules only (NULL otherwise and when retired)
   std::optional<std::string> action;    ///< rules only (NULL otherwise and when retired)
   std::string source;                   ///< canonical text; empty when retired
+  /// @var author
+  /// Who wrote this version (ImportOptions::author).
+  /// @var created_utc
+  /// When it was written, "YYYY-MM-DDTHH:MM:SSZ" (see utc_now()).
+  /// @var reason
+  /// Why it was written (ImportOptions::reason).
   std::string author, created_utc, reason;
+  /// @var content_hash
+  /// sha256_hex of `source`.
+  /// @var prev_hash
+  /// `row_hash` of the row before this one by `seq`; kZeroHash for the first row.
+  /// @var row_hash
+  /// kb::row_hash() of this row, chaining it to the previous one.
   std::string content_hash, prev_hash, row_hash;
 };
 
@@ -86,10 +98,10 @@ enum class ChangeKind { Added, Changed, Retired };
 
 /** One version an import appended. */
 struct ItemChange {
-  ChangeKind change = ChangeKind::Added;
-  ItemKind kind = ItemKind::Fact;
-  std::string name;
-  int version = 0;  ///< the new version
+  ChangeKind change = ChangeKind::Added;  ///< added, changed or retired
+  ItemKind kind = ItemKind::Fact;         ///< the item's kind
+  std::string name;                       ///< the item's name
+  int version = 0;                        ///< the new version
 };
 
 /** Who imports, why, and on what. */
@@ -108,6 +120,16 @@ struct ImportReport {
 
 /** A sealed release. */
 struct ReleaseInfo {
+  /// @var name
+  /// The release name: letters, digits, '.', '_' and '-'.
+  /// @var author
+  /// Who sealed it.
+  /// @var created_utc
+  /// When it was sealed, "YYYY-MM-DDTHH:MM:SSZ" (see utc_now()).
+  /// @var reason
+  /// Why it was sealed (may be empty).
+  /// @var content_hash
+  /// sha256_hex over the sorted lines "kind name version content_hash\n" of the pinned versions.
   std::string name, author, created_utc, reason, content_hash;
   std::size_t items = 0;  ///< number of pinned versions
 };
@@ -122,7 +144,7 @@ struct AuditReport {
 struct VerificationResult {
   std::string obligation;                     ///< e.g. "property:ID"
   std::string verdict;                        ///< a status name of verify::status_name
-  double millis = 0;
+  double millis = 0;                           ///< solver time in milliseconds (Obligation::millis)
   std::string core;                           ///< JSON array of id@version
   std::optional<std::string> counterexample;  ///< JSON patient
   std::string detail;                         ///< the one-line message
@@ -131,9 +153,15 @@ struct VerificationResult {
 /** One kb-verify run over a release or the draft (schema: verify_run). */
 struct VerificationRun {
   std::optional<std::string> release;  ///< nullopt: the current draft
+  /// @var content_hash
+  /// sha256_hex of kb::guideline_text of the checked items (not ReleaseInfo::content_hash).
+  /// @var tool_version
+  /// kb-verify's version (kb::cli::kToolVersion).
+  /// @var z3_version
+  /// Z3's version string (solver::Solver::z3_version()).
   std::string content_hash, tool_version, z3_version;
-  int exit_code = 0;
-  std::vector<VerificationResult> results;
+  int exit_code = 0;                        ///< the exit code kb-verify returned for the run
+  std::vector<VerificationResult> results;  ///< one per obligation, in report order
 };
 
 /** Whether Store::open may create the database. */
@@ -192,7 +220,9 @@ class Store {
   /** Seals a release named `name` pinning the current version of every live
       item; content_hash is sha256 over the sorted lines
       "kind name version content_hash\n".
-      @param name letters, digits, '.', '_' and '-'
+      @param name letters, digits, '.', '_' and '-' (at most 200 characters)
+      @param author who seals the release; non-empty
+      @param reason why; stored as given (may be empty)
       @return the release; Finding when the name is taken or the knowledge
               base is empty; BadInput for a malformed name or empty author */
   Result<ReleaseInfo> release(const std::string& name, const std::string& author, const std::string& reason);

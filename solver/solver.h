@@ -33,12 +33,12 @@ enum class Verdict { Unsat, Sat, Unknown };
 
 /** The answer to one query. */
 struct Answer {
-  Verdict verdict = Verdict::Unknown;
+  Verdict verdict = Verdict::Unknown;  ///< Unsat, Sat, or Unknown (timeout or Z3 gave up)
   std::vector<std::string> core;      ///< Unsat: tracking literals in the core ("rule:ID", "constraint:ID")
   std::optional<kb::Patient> model;   ///< Sat: the witness patient
   std::optional<kb::Outcome> outcome; ///< Sat under every rule: fired rules and action bits in the same model
   std::string reason;                 ///< Unknown: Z3's reason (e.g. "timeout", "canceled")
-  double millis = 0;                  ///< wall time of the check
+  double millis = 0;                  ///< wall time of the check, in milliseconds
 };
 
 /** The questions kb-verify asks (docs/kb-verify.md, "Obligations"). */
@@ -63,7 +63,9 @@ struct RuleSet {
 class Solver {
  public:
   /** Encodes `g` (which must outlive the solver).
-      @param timeout_ms per-check limit; 0 means none */
+      @param g a checked guideline
+      @param timeout_ms per-check limit in milliseconds; 0 means none
+      @throws Error when Z3 fails */
   Solver(const kb::Guideline& g, unsigned timeout_ms);
   ~Solver();
   Solver(const Solver&) = delete;
@@ -98,20 +100,32 @@ class Solver {
 
 /** The values one fact takes over every patient a change affects. */
 struct FactRange {
-  std::string fact;
-  std::int64_t lo = 0, hi = 0;  ///< bools 0/1, enums value indexes
+  std::string fact;  ///< the fact's name
+  /// @var lo
+  /// Lowest value, inclusive (bools 0/1, enums value indexes).
+  /// @var hi
+  /// Highest value, inclusive (bools 0/1, enums value indexes).
+  std::int64_t lo = 0, hi = 0;
 };
 
 /** The answer to "does some patient get a different answer?". */
 struct DiffAnswer {
   Verdict verdict = Verdict::Unknown;  ///< Sat: some patient is affected; Unsat: proved none is
-  std::optional<kb::Patient> before, after;  ///< Sat: the witness as a patient of each side
-  bool answer_before = false, answer_after = false;  ///< Sat: the atom on each side for the witness
+  /// @var before
+  /// Sat: the witness as a patient of the `before` side.
+  /// @var after
+  /// Sat: the witness as a patient of the `after` side.
+  std::optional<kb::Patient> before, after;
+  /// @var answer_before
+  /// Sat: whether the atom holds on the `before` side for the witness.
+  /// @var answer_after
+  /// Sat: whether the atom holds on the `after` side for the witness.
+  bool answer_before = false, answer_after = false;
   /** Sat: every fact whose values over all affected patients are narrower
       than its declared range (a bool that is always true or always false). */
   std::vector<FactRange> ranges;
   std::string reason;  ///< Unknown: Z3's reason
-  double millis = 0;
+  double millis = 0;   ///< wall time of the check in milliseconds (not counting the narrowing of `ranges`)
 };
 
 /** Two rule sets over the same patients, for the semantic diff. Facts are

@@ -17,40 +17,64 @@ namespace verify {
 /** One item whose text differs between the two sides. */
 struct ItemChange {
   std::string change;  ///< added, changed, retired
-  kb::ItemKind kind = kb::ItemKind::Rule;
-  std::string name;
-  std::string before, after;  ///< id@version on each side ("" when absent)
+  kb::ItemKind kind = kb::ItemKind::Rule;  ///< the item's kind
+  std::string name;                        ///< the item's name
+  /// @var before
+  /// id@version on the `before` side ("" when added).
+  /// @var after
+  /// id@version on the `after` side ("" when retired).
+  std::string before, after;
   std::string text_diff;      ///< line diff of the canonical texts ("- " / "+ " / "  ")
 };
 
 /** The answer for one action and one strength, compared over every patient. */
 struct AnswerChange {
-  std::string action;
+  std::string action;  ///< the action's name (declared on either side)
   std::string atom;  ///< recommended, considered, avoided
   /** changed (a witness), unchanged (proved: no patient is affected),
       unknown (solver gave no answer), disagreement (replay failed) */
   std::string status;
-  std::string message;
-  std::optional<kb::Patient> patient_before, patient_after;  ///< changed: the witness on each side
-  bool answer_before = false, answer_after = false;           ///< changed: the atom on each side
-  std::vector<std::string> rules_before, rules_after;  ///< changed: rules of this action and strength that fire
-  std::vector<solver::FactRange> ranges;               ///< changed: what every affected patient has
-  double millis = 0;
+  std::string message;  ///< one line for people
+  /// @var patient_before
+  /// Changed or disagreement: the witness as a patient of the `before` side.
+  /// @var patient_after
+  /// Changed or disagreement: the witness as a patient of the `after` side.
+  std::optional<kb::Patient> patient_before, patient_after;
+  /// @var answer_before
+  /// Changed or disagreement: the solver's value of the atom on the `before` side.
+  /// @var answer_after
+  /// Changed or disagreement: the solver's value of the atom on the `after` side.
+  bool answer_before = false, answer_after = false;
+  /// @var rules_before
+  /// Changed or disagreement: rules (id@version) of this action and strength the `before` recommender fires.
+  /// @var rules_after
+  /// Changed or disagreement: rules (id@version) of this action and strength the `after` recommender fires.
+  std::vector<std::string> rules_before, rules_after;
+  std::vector<solver::FactRange> ranges;  ///< changed: what every affected patient has
+  double millis = 0;                      ///< wall time of the solver check, in milliseconds
 };
 
 /** A property's verdict on each side. */
 struct PropertyChange {
-  std::string id;
-  std::string before, after;  ///< status names, or "absent"
+  std::string id;  ///< the obligation id, "property:ID"
+  /// @var before
+  /// Status name (verify::status_name) on the `before` side, or "absent".
+  /// @var after
+  /// Status name (verify::status_name) on the `after` side, or "absent".
+  std::string before, after;
   std::string change;         ///< regression, fixed, new, removed, unchanged
 };
 
 /** The whole diff. */
 struct Diff {
+  /// @var before_name
+  /// Name shown for the `before` side (as given to semantic_diff).
+  /// @var after_name
+  /// Name shown for the `after` side (as given to semantic_diff).
   std::string before_name, after_name;
-  std::vector<ItemChange> items;
-  std::vector<AnswerChange> answers;
-  std::vector<PropertyChange> properties;
+  std::vector<ItemChange> items;  ///< changed items: those of `after` in canonical order, then retired ones
+  std::vector<AnswerChange> answers;  ///< one per action (of `after`, then only of `before`) and atom
+  std::vector<PropertyChange> properties;  ///< one per property of either side
 
   /** 0 no patient gets a different answer and no property regressed;
       1 semantic changes found; 2 an answer unknown or a replay disagreement. */

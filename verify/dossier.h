@@ -28,14 +28,18 @@ std::string write_dossier(const std::string& dir, const Report& report, const kb
 struct RecheckLine {
   std::string file;      ///< path relative to the dossier
   std::string expected;  ///< recorded answer: sat, unsat, unknown; or "sha256 ..." for manifest lines
-  std::string z3, cvc5;  ///< what each solver answered ("" for manifest lines)
-  bool ok = false;
-  std::string problem;   ///< why not ok
+  /// @var z3
+  /// First line of z3's output ("" for manifest lines).
+  /// @var cvc5
+  /// First line of cvc5's output ("" for manifest lines).
+  std::string z3, cvc5;
+  bool ok = false;       ///< manifest line: file present with its hash; obligation: both solvers gave the recorded answer, or it is unknown
+  std::string problem;   ///< why not ok; or a note (a recorded unknown)
 };
 
 /** The result of re-checking a dossier. */
 struct Recheck {
-  std::vector<RecheckLine> lines;
+  std::vector<RecheckLine> lines;  ///< manifest files, unlisted files, then one per obligations/*.smt2
   std::string error;  ///< a failure to re-check at all (missing manifest, solver not installed)
   /** True when the manifest verified and both solvers agreed everywhere. */
   bool ok() const;

@@ -36,14 +36,18 @@ struct Obligation {
                          ///< rule-free-property, uncovered-rule
   std::string subject;   ///< the item checked, as id@version
   std::string description;  ///< what the obligation asks, in words
-  Status status = Status::Unknown;
+  Status status = Status::Unknown;  ///< the verdict, after replaying any witness through the recommender
   std::string message;   ///< one line for people
   double millis = 0;     ///< solver time
   std::vector<std::string> core;     ///< proved: rule and constraint id@version the proof rests on
   std::vector<int> evidence;         ///< references cited by the core's rules and the property
   std::optional<kb::Patient> witness;  ///< violated / conflict / disagreement: the patient
   std::vector<std::string> fired;    ///< rules (id@version) the recommender fires for the witness
-  std::string solver_says, recommender_says;  ///< disagreement: both sides, in words
+  /// @var solver_says
+  /// Disagreement: the action bits the solver's model gives, in words ("" when it has none).
+  /// @var recommender_says
+  /// Disagreement: the action bits the recommender computes for the witness, in words.
+  std::string solver_says, recommender_says;
   std::optional<solver::Query> query;  ///< the solver question asked (none for uncovered-rule)
   int query_index = -1;                ///< the item the query is about
   solver::Verdict answer = solver::Verdict::Unknown;  ///< what the solver said
@@ -58,9 +62,9 @@ struct Options {
 
 /** All obligations of one run. */
 struct Report {
-  std::vector<Obligation> obligations;
-  double total_millis = 0;
-  std::string z3_version;
+  std::vector<Obligation> obligations;  ///< properties, conflicts, then lints (dead/redundant, vacuous, uncovered)
+  double total_millis = 0;              ///< wall time of the whole run, in milliseconds
+  std::string z3_version;               ///< solver::Solver::z3_version() of the run
 
   /** Exit code of kb-verify: 2 when any obligation is unknown or a
       disagreement, else 1 when a property is violated or a conflict exists,

@@ -14,7 +14,7 @@ namespace verify {
 struct Subject {
   std::string name;          ///< release name, "draft", or the source files
   std::string content_hash;  ///< sha256 of the checked items' canonical text
-  std::string tool_version;
+  std::string tool_version;  ///< kb-verify's version (kb::cli::kToolVersion)
 };
 
 /** Text for people: one line per obligation that needs attention (and a
