@@ -164,7 +164,9 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   verify::Report report = verify::run(*g, options);
   int code = report.exit_code(a.deny_warnings);
 
-  // A dossier of a release shows the diff against the release before it.
+  // A dossier of a release shows the diff against the release before it;
+  // only an explicit --against makes the diff part of the exit code.
+  const bool diff_decides = !a.against.empty();
   if (a.against.empty() && !a.dossier.empty() && store && !a.release.empty()) {
     auto all = store->releases();
     if (all) {
@@ -183,7 +185,7 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
     verify::Diff d = verify::semantic_diff(*base.guideline, *g, base.name, subject.name, a.timeout_ms);
     diff_json = verify::diff_to_json(d, *base.guideline, *g);
     diff_text = "\n" + verify::diff_to_text(d, *g);
-    if (code == 0) code = d.exit_code();
+    if (code == 0 && diff_decides) code = d.exit_code();
   }
 
   std::string text;

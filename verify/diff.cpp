@@ -216,8 +216,12 @@ std::string diff_to_text(const Diff& d, const kb::Guideline& after) {
   out += "  " + std::to_string(unchanged) + " of " + std::to_string(d.answers.size()) +
          " action/strength answers proved identical for every patient\n";
   out += "\nProperties:\n";
-  for (const auto& p : d.properties)
-    if (p.change != "unchanged") out += "  " + p.change + ": " + p.id + " (" + p.before + " -> " + p.after + ")\n";
+  std::size_t same = 0;
+  for (const auto& p : d.properties) {
+    if (p.change == "unchanged") ++same;
+    else out += "  " + p.change + ": " + p.id + " (" + p.before + " -> " + p.after + ")\n";
+  }
+  out += "  " + std::to_string(same) + " with the same verdict on both sides\n";
   std::size_t changed = d.answers.size() - unchanged;
   out += changed == 0 ? "\nNo patient is affected (proved).\n"
                       : "\n" + std::to_string(changed) + " answers change for some patient.\n";

@@ -252,7 +252,7 @@ property P "no MDT below 6 months" offered(mdt) implies months >= 6
 )");
   CliRun r = kb_verify({f});
   EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.out.find("violated  property:P  violated for months="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("violated  property:P  a valid patient breaks it\n      patient: months="), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("rules fired: OFFER@draft"), std::string::npos) << r.out;
 }
 
