@@ -179,7 +179,7 @@ struct Encoding {
   }
 
   // Checks `query` under the constraints and the chosen rules.
-  Answer check(const z3::expr& query, const RuleSet* rules) {
+  Answer check(const z3::expr& query, const RuleSet* rules, bool want_model = true) {
     z3::expr_vector assumptions(ctx);
     for (const auto& l : constraint_lits) assumptions.push_back(l);
     if (rules) {
@@ -201,6 +201,10 @@ struct Encoding {
       std::sort(ans.core.begin(), ans.core.end());
     } else if (res == z3::sat) {
       ans.verdict = Verdict::Sat;
+      if (!want_model) {
+        s.pop();
+        return ans;  // building a model is the most expensive step of a small query
+      }
       z3::model m = s.get_model();
       ans.model = patient(m);
       if (rules && rules->all) ans.outcome = outcome(m);  // otherwise fires(r) are free, not the rules' answer
@@ -243,7 +247,8 @@ Answer Solver::ask(Query q, int index) {
   return guarded([&] {
     RuleSet all;
     auto [query, with_rules] = impl_->e.query(q, index);
-    return impl_->e.check(query, with_rules ? &all : nullptr);
+    bool witness = q != Query::PremiseHolds && q != Query::FailsWithoutRules;
+    return impl_->e.check(query, with_rules ? &all : nullptr, witness);
   });
 }
 

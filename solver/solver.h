@@ -72,7 +72,10 @@ class Solver {
   Solver& operator=(const Solver&) = delete;
 
   /** Asks `q` about item `index` under every constraint and the rules the
-      query needs (all of them, or none for RuleFires and FailsWithoutRules). */
+      query needs (all of them, or none for RuleFires and FailsWithoutRules).
+      A Sat answer carries the witness `model` except for PremiseHolds and
+      FailsWithoutRules, whose witnesses nobody replays (building a model
+      costs more than deciding these small queries). */
   Answer ask(Query q, int index);
 
   /** Property `p` under only some rules (`RuleSet`): Unsat of

@@ -259,7 +259,7 @@ class Harness {
         o.message = "vacuous: no valid patient meets the premise of the implication";
       } else {
         o.status = Status::Ok;
-        o.message = "premise met by " + kb::describe_patient(g_, *a.model);
+        o.message = "some valid patient meets the premise";
       }
     }
     Obligation& o = add("rule-free:" + prop.name, "rule-free-property", prop, "the property depends on the rules");

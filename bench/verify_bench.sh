@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Whole-process benchmark of kb-verify on the bundled guideline, against the
+# stock z3 binary deciding the same obligations (docs/performance.md).
+# Usage: bench/verify_bench.sh [RUNS]   (from anywhere; needs build/bin)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-20}
+bin=build/bin
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Median wall time in milliseconds of running "$@" $runs times.
+median_ms() {
+  local times=()
+  for ((i = 0; i < runs; i++)); do
+    local start end
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1 || true
+    end=$(date +%s%N)
+    times+=($(((end - start) / 1000)))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2) / 1000}'
+}
+
+"$bin/kb-verify" kb/guidelines/*.kb --dossier "$work/dossier" --format json --out "$work/report.json"
+obligations=$(ls "$work/dossier/obligations" | wc -l)
+# One script with every obligation, separated by (reset): one z3 process, as kb-verify is one process.
+for f in "$work"/dossier/obligations/*.smt2; do cat "$f"; echo "(reset)"; done >"$work/all.smt2"
+answers=$(z3 "$work/all.smt2" | grep -c -E '^(sat|unsat)$')
+
+kbv=$(median_ms "$bin/kb-verify" kb/guidelines/*.kb)
+z3ms=$(median_ms z3 "$work/all.smt2")
+solver_ms=$(python3 -c "import json;r=json.load(open('$work/report.json'));print(round(sum(o['millis'] for o in r['obligations']),1), round(r['total_millis'],1))")
+echo "obligations with a solver query: $obligations (z3 answered $answers)"
+echo "kb-verify whole process (median of $runs): $kbv ms"
+echo "z3 on the same obligations, one process (median of $runs): $z3ms ms"
+echo "kb-verify in-process: solver time, harness total (ms): $solver_ms"
+python3 -c "print('ratio kb-verify / z3: %.2f' % ($kbv / $z3ms))"
