@@ -31,20 +31,6 @@ std::string smt2_name(const std::string& id) {
   return out + ".smt2";
 }
 
-std::string html(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string utc_date() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -77,29 +63,29 @@ std::string reference_text(const kb::Guideline& g, int n) {
 }
 
 std::string obligation_html(const kb::Guideline& g, const Obligation& o) {
-  std::string out = "<section class=\"ob " + std::string(status_name(o.status)) + "\" id=\"" + html(o.id) + "\">\n";
-  out += "<h3><span class=\"verdict\">" + std::string(status_name(o.status)) + "</span> " + html(o.id) + "</h3>\n";
-  out += "<p>" + html(o.description) + ". <em>" + html(o.message) + "</em></p>\n";
+  std::string out = "<section class=\"ob " + std::string(status_name(o.status)) + "\" id=\"" + markup_escape(o.id) + "\">\n";
+  out += "<h3><span class=\"verdict\">" + std::string(status_name(o.status)) + "</span> " + markup_escape(o.id) + "</h3>\n";
+  out += "<p>" + markup_escape(o.description) + ". <em>" + markup_escape(o.message) + "</em></p>\n";
   if (const kb::Item* it = subject_item(g, o)) {
-    out += "<p>Checked item: <code>" + html(o.subject) + "</code>";
-    if (it->kind == kb::ItemKind::Property) out += ": " + html(it->description);
-    out += "</p>\n<pre>" + html(kb::print_item(*it)) + "</pre>\n";
+    out += "<p>Checked item: <code>" + markup_escape(o.subject) + "</code>";
+    if (it->kind == kb::ItemKind::Property) out += ": " + markup_escape(it->description);
+    out += "</p>\n<pre>" + markup_escape(kb::print_item(*it)) + "</pre>\n";
   }
   if (!o.core.empty()) {
     out += "<p>The proof rests on:</p><ul>\n";
     for (const std::string& c : o.core) {
       const kb::Item* it = item_of(g, c);
-      out += "<li><code>" + html(c) + "</code>";
+      out += "<li><code>" + markup_escape(c) + "</code>";
       if (it && it->kind == kb::ItemKind::Rule) {
-        out += " (" + std::string(kb::strength_name(it->strength)) + " " + html(it->action) + "): &ldquo;" +
-               html(it->source) + "&rdquo;";
+        out += " (" + std::string(kb::strength_name(it->strength)) + " " + markup_escape(it->action) + "): &ldquo;" +
+               markup_escape(it->source) + "&rdquo;";
         if (!it->cites.empty()) {
           out += " [refs";
           for (int n : it->cites) out += " " + std::to_string(n);
           out += "]";
         }
       } else if (it) {
-        out += " (domain constraint): " + html(it->description);
+        out += " (domain constraint): " + markup_escape(it->description);
       }
       out += "</li>\n";
     }
@@ -107,35 +93,35 @@ std::string obligation_html(const kb::Guideline& g, const Obligation& o) {
   }
   if (!o.evidence.empty()) {
     out += "<p>Evidence:</p><ul>\n";
-    for (int n : o.evidence) out += "<li>" + std::to_string(n) + ": " + html(reference_text(g, n)) + "</li>\n";
+    for (int n : o.evidence) out += "<li>" + std::to_string(n) + ": " + markup_escape(reference_text(g, n)) + "</li>\n";
     out += "</ul>\n";
   }
   if (o.witness) {
-    out += "<p>Patient: " + html(kb::describe_patient(g, *o.witness)) + "</p>\n";
+    out += "<p>Patient: " + markup_escape(kb::describe_patient(g, *o.witness)) + "</p>\n";
     std::string fired;
     for (const auto& f : o.fired) fired += (fired.empty() ? "" : ", ") + f;
-    out += "<p>Rules that fire for this patient: " + html(fired.empty() ? "none" : fired) + "</p>\n";
-    out += "<pre>" + html(kb::patient_to_json(g, *o.witness).dump(2)) + "</pre>\n";
+    out += "<p>Rules that fire for this patient: " + markup_escape(fired.empty() ? "none" : fired) + "</p>\n";
+    out += "<pre>" + markup_escape(kb::patient_to_json(g, *o.witness).dump(2)) + "</pre>\n";
   }
-  if (o.query) out += "<p>Re-check: <a href=\"obligations/" + html(smt2_name(o.id)) + "\">obligations/" +
-                      html(smt2_name(o.id)) + "</a> (recorded answer: " + answer_name(o.answer) + ")</p>\n";
+  if (o.query) out += "<p>Re-check: <a href=\"obligations/" + markup_escape(smt2_name(o.id)) + "\">obligations/" +
+                      markup_escape(smt2_name(o.id)) + "</a> (recorded answer: " + answer_name(o.answer) + ")</p>\n";
   return out + "</section>\n";
 }
 
 std::string index_html(const Report& r, const kb::Guideline& g, const Subject& s, const std::string& date,
                        const std::optional<nlohmann::json>& diff) {
   std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Proof dossier: " + html(s.name) +
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Proof dossier: " + markup_escape(s.name) +
       "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
       "pre{background:#f4f4f4;padding:.5em;overflow-x:auto}.verdict{font-family:monospace;padding:0 .3em}"
       ".proved .verdict,.no-conflict .verdict,.ok .verdict{background:#cfc}.violated .verdict,.conflict .verdict,"
       ".translator-disagreement .verdict{background:#fcc}.unknown .verdict,.warning .verdict{background:#ffc}"
       "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}</style></head><body>\n";
-  out += "<h1>Proof dossier: " + html(s.name) + "</h1>\n<table>\n";
-  out += "<tr><th>Content hash (SHA-256)</th><td><code>" + html(s.content_hash) + "</code></td></tr>\n";
-  out += "<tr><th>Tool</th><td>kb-verify " + html(s.tool_version) + "</td></tr>\n";
-  out += "<tr><th>Solver</th><td>Z3 " + html(r.z3_version) + "</td></tr>\n";
-  out += "<tr><th>Date (UTC)</th><td>" + html(date) + "</td></tr>\n";
+  out += "<h1>Proof dossier: " + markup_escape(s.name) + "</h1>\n<table>\n";
+  out += "<tr><th>Content hash (SHA-256)</th><td><code>" + markup_escape(s.content_hash) + "</code></td></tr>\n";
+  out += "<tr><th>Tool</th><td>kb-verify " + markup_escape(s.tool_version) + "</td></tr>\n";
+  out += "<tr><th>Solver</th><td>Z3 " + markup_escape(r.z3_version) + "</td></tr>\n";
+  out += "<tr><th>Date (UTC)</th><td>" + markup_escape(date) + "</td></tr>\n";
   out += "<tr><th>Obligations</th><td>" + std::to_string(r.count(Status::Proved)) + " proved, " +
          std::to_string(r.count(Status::Violated)) + " violated, " + std::to_string(r.count(Status::Conflict)) +
          " conflicts, " + std::to_string(r.count(Status::Unknown)) + " unknown, " +
@@ -153,7 +139,7 @@ std::string index_html(const Report& r, const kb::Guideline& g, const Subject& s
   out += "<h2>Lints</h2>\n";
   for (const Obligation& o : r.obligations)
     if (o.kind != "property" && o.kind != "conflict") out += obligation_html(g, o);
-  if (diff) out += "<h2>Changes since the previous release</h2>\n<pre>" + html(diff->dump(2)) + "</pre>\n";
+  if (diff) out += "<h2>Changes since the previous release</h2>\n<pre>" + markup_escape(diff->dump(2)) + "</pre>\n";
   return out + "</body></html>\n";
 }
 

@@ -8,20 +8,6 @@ namespace {
 
 bool needs_attention(Status s) { return s != Status::Proved && s != Status::NoConflict && s != Status::Ok; }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string millis_text(double ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f ms", ms);
@@ -35,6 +21,20 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 }  // namespace
+
+std::string markup_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
 
 std::string to_text(const Report& r, const kb::Guideline& g, const Subject& s) {
   std::string out = "kb-verify " + s.tool_version + " (Z3 " + r.z3_version + ") on " + s.name + " [" +
@@ -91,21 +91,21 @@ std::string to_junit(const Report& r, const Subject& s, bool deny_warnings) {
                 o.status == Status::Disagreement || (deny_warnings && o.status == Status::Warning);
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.4f", o.millis / 1000.0);
-    cases += "    <testcase classname=\"kb-verify." + xml_escape(o.kind) + "\" name=\"" + xml_escape(o.id) +
+    cases += "    <testcase classname=\"kb-verify." + markup_escape(o.kind) + "\" name=\"" + markup_escape(o.id) +
              "\" time=\"" + secs + "\">";
     if (fail) {
       ++failures;
-      cases += "<failure type=\"" + std::string(status_name(o.status)) + "\" message=\"" + xml_escape(o.message) +
-               "\">" + xml_escape(o.subject + ": " + o.description) + "</failure>";
+      cases += "<failure type=\"" + std::string(status_name(o.status)) + "\" message=\"" + markup_escape(o.message) +
+               "\">" + markup_escape(o.subject + ": " + o.description) + "</failure>";
     } else if (o.status == Status::Warning) {
-      cases += "<system-out>" + xml_escape("warning: " + o.message) + "</system-out>";
+      cases += "<system-out>" + markup_escape("warning: " + o.message) + "</system-out>";
     }
     cases += "</testcase>\n";
   }
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.4f", r.total_millis / 1000.0);
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"kb-verify " +
-         xml_escape(s.name) + "\" tests=\"" + std::to_string(r.obligations.size()) + "\" failures=\"" +
+         markup_escape(s.name) + "\" tests=\"" + std::to_string(r.obligations.size()) + "\" failures=\"" +
          std::to_string(failures) + "\" errors=\"0\" time=\"" + secs + "\">\n" + cases + "  </testsuite>\n</testsuites>\n";
 }
 

@@ -17,6 +17,9 @@ struct Subject {
   std::string tool_version;  ///< kb-verify's version (kb::cli::kToolVersion)
 };
 
+/** `s` with &, <, > and " replaced by entities, for HTML and XML. */
+std::string markup_escape(const std::string& s);
+
 /** Text for people: one line per obligation that needs attention (and a
     summary), counterexamples as short patient descriptions plus fired rules. */
 std::string to_text(const Report& r, const kb::Guideline& g, const Subject& s);

@@ -1,4 +1,5 @@
-// The bundled guideline (kb/guidelines/*.kb), loaded once per test binary.
+// The bundled guideline (kb/guidelines/*.kb), loaded once per test binary,
+// and a helper that checks an inline source.
 #pragma once
 
 #include <algorithm>
@@ -6,8 +7,18 @@
 #include <stdexcept>
 
 #include "kb/guideline.h"
+#include "kb/parser.h"
 
 namespace kb::testing {
+
+/** `text` parsed and checked as one source named `file`; throws with the
+    rendered diagnostics when it does not check. */
+inline Guideline checked(const std::string& text, const std::string& file = "t.kb") {
+  Diagnostics diags;
+  auto g = check(parse_source(file, text, diags), diags);
+  if (!g) throw std::runtime_error(diags.render({{file, text}}));
+  return std::move(*g);
+}
 
 /** Paths of the bundled guideline sources, sorted. */
 inline std::vector<std::string> bundled_files() {

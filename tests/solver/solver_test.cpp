@@ -11,12 +11,6 @@
 
 namespace {
 
-kb::Guideline checked(const std::string& text) {
-  kb::Diagnostics d;
-  auto g = kb::check(kb::parse_source("t.kb", text, d), d);
-  if (!g) throw std::runtime_error(d.render({{"t.kb", text}}));
-  return std::move(*g);
-}
 
 const char* kSmall = R"(reference 1 "r"
 fact months: int 0..240 "months"
@@ -36,7 +30,7 @@ property P-BAD "MDT needs 6 months" offered(mdt) implies months >= 6
 )";
 
 TEST(Solver, proves_a_property_with_a_core_naming_the_rule) {
-  kb::Guideline g = checked(kSmall);
+  kb::Guideline g = kb::testing::checked(kSmall);
   solver::Solver s(g, 0);
   solver::Answer a = s.ask(solver::Query::PropertyFails, g.property_index("P-MDT"));
   ASSERT_EQ(a.verdict, solver::Verdict::Unsat);
@@ -47,7 +41,7 @@ TEST(Solver, proves_a_property_with_a_core_naming_the_rule) {
 }
 
 TEST(Solver, counterexample_really_breaks_the_property) {
-  kb::Guideline g = checked(kSmall);
+  kb::Guideline g = kb::testing::checked(kSmall);
   kb::Recommender r(g);
   solver::Solver s(g, 0);
   int p = g.property_index("P-BAD");
@@ -63,7 +57,7 @@ TEST(Solver, counterexample_really_breaks_the_property) {
 }
 
 TEST(Solver, removing_the_core_rule_changes_nothing_but_removing_all_is_weaker) {
-  kb::Guideline g = checked(kSmall);
+  kb::Guideline g = kb::testing::checked(kSmall);
   solver::Solver s(g, 0);
   solver::RuleSet only_mdt{false, {g.rule_index("MDT-1")}};
   EXPECT_EQ(s.prove_property(g.property_index("P-MDT"), only_mdt).verdict, solver::Verdict::Unsat);
@@ -79,7 +73,7 @@ TEST(Solver, timeout_is_unknown_never_unsat) {
     for (int j = i + 1; j < 9; ++j)
       distinct += std::string(distinct.empty() ? "" : " and ") + "x" + std::to_string(i) + " != x" + std::to_string(j);
   text += "property HARD \"pigeonhole\" not (" + distinct + ")\n";
-  kb::Guideline g = checked(text);
+  kb::Guideline g = kb::testing::checked(text);
   solver::Solver s(g, 1);
   solver::Answer a = s.ask(solver::Query::PropertyFails, 0);
   EXPECT_EQ(a.verdict, solver::Verdict::Unknown);
@@ -88,7 +82,7 @@ TEST(Solver, timeout_is_unknown_never_unsat) {
 
 // Differential (b): random rule sets over random fact schemas.
 RC_GTEST_PROP(Solver, translator_agrees_with_evaluator_on_random_guidelines, (std::uint32_t seed)) {
-  kb::Guideline g = checked(kb::testing::RandomGuideline(seed).source());
+  kb::Guideline g = kb::testing::checked(kb::testing::RandomGuideline(seed).source());
   kb::Recommender r(g);
   kb::testing::RandomPatient gen(r);
   solver::Solver s(g, 0);

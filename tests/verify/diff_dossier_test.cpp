@@ -34,12 +34,6 @@ std::string bundled_text_with(const std::string& from, const std::string& to) {
   return text.replace(pos, from.size(), to);
 }
 
-kb::Guideline checked(const std::string& text) {
-  kb::Diagnostics d;
-  auto g = kb::check(kb::parse_source("edited.kb", text, d), d);
-  if (!g) throw std::runtime_error(d.render({{"edited.kb", text}}));
-  return std::move(*g);
-}
 
 const verify::AnswerChange* answer(const verify::Diff& d, const std::string& action, const std::string& atom) {
   for (const auto& a : d.answers)
@@ -49,7 +43,7 @@ const verify::AnswerChange* answer(const verify::Diff& d, const std::string& act
 
 TEST(Diff, raising_minimum_response_to_6_months_affects_exactly_3_to_5_months) {
   const kb::Guideline& before = kb::testing::bundled();
-  kb::Guideline after = checked(bundled_text_with("min_response_months = 3 allowed", "min_response_months = 6 allowed"));
+  kb::Guideline after = kb::testing::checked(bundled_text_with("min_response_months = 3 allowed", "min_response_months = 6 allowed"));
   verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
   EXPECT_EQ(d.exit_code(), 1);
   ASSERT_EQ(d.items.size(), 1u);
@@ -93,7 +87,7 @@ TEST(Diff, a_rewording_that_keeps_the_meaning_is_no_change) {
                                        "    and biopsy_criterion_met and staging_complete");
   auto pos = text.find("because \"MDT is an option only");
   text.insert(pos + 9, "Reworded: ");
-  kb::Guideline after = checked(text);
+  kb::Guideline after = kb::testing::checked(text, "edited.kb");
   verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
   EXPECT_EQ(d.items.size(), 2u);
   for (const auto& a : d.answers) EXPECT_EQ(a.status, "unchanged") << a.action << " " << a.atom;
@@ -104,7 +98,7 @@ TEST(Diff, a_rewording_that_keeps_the_meaning_is_no_change) {
 TEST(Diff, a_retired_rule_and_a_new_rule_are_both_shown) {
   const kb::Guideline& before = kb::testing::bundled();
   std::string text = bundled_text_with("rule MDT-COUNSEL\n", "rule MDT-COUNSEL-V2\n");
-  kb::Guideline after = checked(text);
+  kb::Guideline after = kb::testing::checked(text, "edited.kb");
   verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
   bool retired = false, added = false;
   for (const auto& i : d.items) {

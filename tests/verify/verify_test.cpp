@@ -20,12 +20,6 @@
 
 namespace {
 
-kb::Guideline checked(const std::string& text) {
-  kb::Diagnostics d;
-  auto g = kb::check(kb::parse_source("t.kb", text, d), d);
-  if (!g) throw std::runtime_error(d.render({{"t.kb", text}}));
-  return std::move(*g);
-}
 
 const verify::Obligation& find(const verify::Report& r, const std::string& id) {
   for (const auto& o : r.obligations)
@@ -43,7 +37,7 @@ action bma "bone-modifying agent"
 )";
 
 TEST(Harness, conflict_is_found_with_a_witness_the_recommender_confirms) {
-  kb::Guideline g = checked(kBase + R"(
+  kb::Guideline g = kb::testing::checked(kBase + R"(
 rule OFFER when months >= 3 then recommend mdt because "x" source "y"
 rule AVOID when lesions > 5 then avoid mdt because "x" source "y"
 )");
@@ -60,7 +54,7 @@ rule AVOID when lesions > 5 then avoid mdt because "x" source "y"
 }
 
 TEST(Harness, no_conflict_is_proved) {
-  kb::Guideline g = checked(kBase + R"(
+  kb::Guideline g = kb::testing::checked(kBase + R"(
 rule OFFER when months >= 3 and lesions <= 5 then recommend mdt because "x" source "y"
 rule AVOID when lesions > 5 then avoid mdt because "x" source "y"
 )");
@@ -70,7 +64,7 @@ rule AVOID when lesions > 5 then avoid mdt because "x" source "y"
 }
 
 TEST(Harness, dead_rule_is_a_warning) {
-  kb::Guideline g = checked(kBase + R"(
+  kb::Guideline g = kb::testing::checked(kBase + R"(
 rule DEAD when months > 10 and months < 5 then recommend mdt because "x" source "y"
 )");
   verify::Report r = verify::run(g, {});
@@ -80,7 +74,7 @@ rule DEAD when months > 10 and months < 5 then recommend mdt because "x" source 
 }
 
 TEST(Harness, dead_under_a_domain_constraint) {
-  kb::Guideline g = checked(kBase + R"(
+  kb::Guideline g = kb::testing::checked(kBase + R"(
 constraint FEW "lesions bounded" lesions <= 10
 rule DEAD when lesions > 20 then recommend mdt because "x" source "y"
 )");
@@ -88,7 +82,7 @@ rule DEAD when lesions > 20 then recommend mdt because "x" source "y"
 }
 
 TEST(Harness, redundant_rule_is_a_warning_and_the_other_is_not) {
-  kb::Guideline g = checked(kBase + R"(
+  kb::Guideline g = kb::testing::checked(kBase + R"(
 rule WIDE when bone then recommend bma because "x" source "y"
 rule NARROW when bone and months > 6 then recommend bma because "x" source "y"
 )");
@@ -98,7 +92,7 @@ rule NARROW when bone and months > 6 then recommend bma because "x" source "y"
 }
 
 TEST(Harness, vacuous_properties_are_warnings) {
-  kb::Guideline g = checked(kBase + R"(
+  kb::Guideline g = kb::testing::checked(kBase + R"(
 rule BMA when bone then recommend bma because "x" source "y"
 property IMPOSSIBLE "premise never met" months > 10 and months < 5 implies recommended(bma)
 property PATIENT-ONLY "about patients only" lesions >= 0
@@ -115,7 +109,7 @@ property REAL "bone gets bma" bone implies recommended(bma)
 }
 
 TEST(Harness, uncovered_rule_is_a_warning) {
-  kb::Guideline g = checked(kBase + R"(
+  kb::Guideline g = kb::testing::checked(kBase + R"(
 rule BMA when bone then recommend bma because "x" source "y" cites 1
 rule MDT when months >= 3 then recommend mdt because "x" source "y"
 property BONE "bone gets bma" bone implies recommended(bma)
@@ -137,7 +131,7 @@ std::string pigeonhole() {
 }
 
 TEST(Harness, timeout_is_reported_unknown_and_exits_2) {
-  kb::Guideline g = checked(pigeonhole());
+  kb::Guideline g = kb::testing::checked(pigeonhole());
   verify::Options o;
   o.timeout_ms = 1;
   verify::Report r = verify::run(g, o);
@@ -151,10 +145,10 @@ TEST(Harness, translator_disagreement_is_caught_by_replay) {
 rule OFFER when months >= 3 then recommend mdt because "x" source "y"
 property P "no MDT below 6 months" offered(mdt) implies months >= 6
 )";
-  kb::Guideline encoded = checked(kBase + rules);
+  kb::Guideline encoded = kb::testing::checked(kBase + rules);
   std::string wrong = rules;
   wrong.replace(wrong.find("months >= 3"), 11, "months >= 9");  // what a buggy translator would run
-  kb::Guideline replayed = checked(kBase + wrong);
+  kb::Guideline replayed = kb::testing::checked(kBase + wrong);
   verify::Report r = verify::run_split(encoded, replayed, {});
   const auto& o = find(r, "property:P");
   EXPECT_EQ(o.status, verify::Status::Disagreement);
@@ -196,7 +190,7 @@ TEST(Harness, bundled_guideline_is_proved_without_conflict_or_disagreement) {
 // Differential (b) and (c): on random guidelines every witness the solver
 // produces is a valid patient on which the recommender agrees.
 RC_GTEST_PROP(Harness, random_guidelines_never_disagree, (std::uint32_t seed)) {
-  kb::Guideline g = checked(kb::testing::RandomGuideline(seed).source());
+  kb::Guideline g = kb::testing::checked(kb::testing::RandomGuideline(seed).source());
   verify::Report r = verify::run(g, {});
   for (const auto& o : r.obligations) {
     RC_ASSERT(o.status != verify::Status::Disagreement);
