@@ -68,6 +68,48 @@ std::vector<VerificationResult> results_of(const verify::Report& report, const G
   return out;
 }
 
+// The rule set to check: source files, or a release or the draft of the
+// database (then opened into `store`). Errors are printed; nullopt then.
+std::optional<Guideline> load_subject(const Args& a, std::optional<Store>& store, verify::Subject& subject,
+                                      std::ostream& err) {
+  if (!a.files.empty()) {
+    SourceMap sources;
+    Diagnostics diags;
+    auto g = load_files(a.files, sources, diags);
+    if (!g) err << diags.render(sources);
+    subject.name = "sources";
+    for (const auto& f : a.files) subject.name += " " + f;
+    return g;
+  }
+  auto opened = Store::open(a.db, OpenMode::Existing);
+  if (!opened) {
+    err << "kb-verify: " << opened.error().render() << "\n";
+    return std::nullopt;
+  }
+  store.emplace(std::move(opened.value()));
+  auto loaded = store->load(a.release.empty() ? std::nullopt : std::optional<std::string>(a.release));
+  if (!loaded) {
+    err << "kb-verify: " << loaded.error().render() << "\n";
+    return std::nullopt;
+  }
+  return std::move(loaded.value());
+}
+
+// Stores the run against the release it checked (the draft when none).
+bool record(Store& store, const Args& a, const verify::Report& report, const Guideline& g,
+            const verify::Subject& subject, int code, std::ostream& err) {
+  VerificationRun run;
+  run.release = a.release.empty() ? std::nullopt : std::optional<std::string>(a.release);
+  run.content_hash = subject.content_hash;
+  run.tool_version = kToolVersion;
+  run.z3_version = report.z3_version;
+  run.exit_code = code;
+  run.results = results_of(report, g);
+  auto stored = store.record_verification(run);
+  if (!stored) err << "kb-verify: results not stored: " << stored.error().render() << "\n";
+  return static_cast<bool>(stored);
+}
+
 // `kb-verify --recheck DIR`: 0 when the manifest verifies and both solvers
 // agree with every recorded answer, 1 on any disagreement, 2 when it cannot run.
 int recheck(const std::string& dir, std::ostream& out, std::ostream& err) {
@@ -122,33 +164,10 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
     return 2;
   }
 
-  std::optional<Guideline> g;
   std::optional<Store> store;
   verify::Subject subject{a.release.empty() ? "draft" : "release " + a.release, "", kToolVersion};
-  if (!a.files.empty()) {
-    SourceMap sources;
-    Diagnostics diags;
-    g = load_files(a.files, sources, diags);
-    if (!g) {
-      err << diags.render(sources);
-      return 2;
-    }
-    subject.name = "sources";
-    for (const auto& f : a.files) subject.name += " " + f;
-  } else {
-    auto opened = Store::open(a.db, OpenMode::Existing);
-    if (!opened) {
-      err << "kb-verify: " << opened.error().render() << "\n";
-      return 2;
-    }
-    store.emplace(std::move(opened.value()));
-    auto loaded = store->load(a.release.empty() ? std::nullopt : std::optional<std::string>(a.release));
-    if (!loaded) {
-      err << "kb-verify: " << loaded.error().render() << "\n";
-      return 2;
-    }
-    g.emplace(std::move(loaded.value()));
-  }
+  std::optional<Guideline> g = load_subject(a, store, subject, err);
+  if (!g) return 2;
   subject.content_hash = sha256_hex(guideline_text(*g));
 
   verify::Options options;
@@ -209,20 +228,7 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
     }
   }
 
-  if (store) {
-    VerificationRun run;
-    run.release = a.release.empty() ? std::nullopt : std::optional<std::string>(a.release);
-    run.content_hash = subject.content_hash;
-    run.tool_version = kToolVersion;
-    run.z3_version = report.z3_version;
-    run.exit_code = code;
-    run.results = results_of(report, *g);
-    auto stored = store->record_verification(run);
-    if (!stored) {
-      err << "kb-verify: results not stored: " << stored.error().render() << "\n";
-      return 2;
-    }
-  }
+  if (store && !record(*store, a, report, *g, subject, code, err)) return 2;
   return code;
 }
 
