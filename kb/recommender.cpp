@@ -1,3 +1,7 @@
+// The recommender (kb/recommender.h): compiling a guideline, evaluating a
+// patient with the compiled rules, and the JSON and text forms of patients
+// and outcomes. Definitions are also compiled one Program each, in dependency
+// order, for broken_constraint() and property_holds(), which need their values.
 #include "kb/recommender.h"
 
 #include <functional>
@@ -35,11 +39,7 @@ Recommender::Recommender(const Guideline& g) : g_(&g) {
   for (std::size_t i = 0; i < g.defines.size(); ++i) visit(static_cast<int>(i));
   for (int i : define_order_) defines_.push_back(Program::compile(*g.defines[i].expr, g));
   for (const Item& c : g.constraints) constraints_.push_back(Program::compile(*c.expr, g));
-  for (const Item& r : g.rules) {
-    rules_.push_back(Program::compile(*r.expr, g));
-    rule_action_.push_back(g.action_index(r.action));
-    rule_bit_.push_back(strength_bit(r.strength));
-  }
+  rules_ = RuleProgram::compile(g);
   for (const Item& p : g.properties) properties_.push_back(Program::compile(*p.expr, g));
 }
 
@@ -60,16 +60,9 @@ int Recommender::broken_constraint(const Patient& p) const {
 }
 
 void Recommender::evaluate(const Patient& p, Outcome& out) const {
-  thread_local std::vector<std::int64_t> slots;
-  load(p, slots);
-  out.fired.assign(rules_.size(), 0);
-  out.actions.assign(g_->actions.size(), 0);
-  for (std::size_t r = 0; r < rules_.size(); ++r) {
-    if (rules_[r].run(slots.data(), nullptr)) {
-      out.fired[r] = 1;
-      out.actions[rule_action_[r]] |= rule_bit_[r];
-    }
-  }
+  out.fired.resize(g_->rules.size());  // run() overwrites every element
+  out.actions.resize(g_->actions.size());
+  rules_.run(p.data(), out.fired.data(), out.actions.data());
 }
 
 bool Recommender::property_holds(int index, const Patient& p, const Outcome& out) const {

@@ -1,6 +1,8 @@
 // The recommender: applies a checked guideline to one patient. A guideline
-// is compiled once into flat bytecode (kb/program.h); evaluating a patient
-// is then a loop over a few hundred instructions with no allocation.
+// is compiled once (kb/program.h): its rules into one RuleProgram, which
+// evaluate() runs once per patient with no patient-dependent branch and no
+// allocation (after a thread's first call); its definitions, constraints and
+// properties into one stack Program each.
 #pragma once
 
 #include <cstdint>
@@ -60,9 +62,8 @@ class Recommender {
   const Guideline* g_;
   std::vector<Program> defines_;  // in dependency order, writing slot facts+define_slot_[i]
   std::vector<int> define_order_;
-  std::vector<Program> constraints_, rules_, properties_;
-  std::vector<int> rule_action_;
-  std::vector<std::uint8_t> rule_bit_;
+  std::vector<Program> constraints_, properties_;
+  RuleProgram rules_;  // every rule, for evaluate()
 };
 
 /** A patient read from JSON, or the first problem with it. */
