@@ -65,12 +65,6 @@ class RuleProgram {
       Thread-safe: the scratch space is per thread, allocated by its first call. */
   void run(const std::int64_t* facts, std::uint8_t* fired, std::uint8_t* actions) const;
 
-  /** Sizes, for diagnostics: atoms, gates, bit-vector words, sums. */
-  std::size_t atom_count() const { return bools_.size() + ranges_.size() + sum_ranges_.size() + masks_.size(); }
-  std::size_t gate_count() const { return gates_.size() + wide_gates_.size(); }
-  std::size_t word_count() const { return words_.size(); }
-  std::size_t sum_count() const { return sums_.size(); }
-
  private:
   // Atoms and gates are evaluated word by word, kind by kind; each shifts its
   // value into the word, so node k of a word of n nodes is bit n - 1 - k.

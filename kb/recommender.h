@@ -68,7 +68,7 @@ class Recommender {
 
 /** A patient read from JSON, or the first problem with it. */
 struct PatientResult {
-  std::optional<Patient> patient;
+  std::optional<Patient> patient;  ///< the patient, when it was read and is valid
   std::string fact;   ///< the fact the error is about ("" when not about one fact)
   std::string error;  ///< empty on success
 };
