@@ -439,8 +439,6 @@ class Parser {
 
 }  // namespace
 
-bool is_keyword(const std::string& name) { return kKeywords.count(name) > 0; }
-
 Module parse_source(const std::string& file, const std::string& text, Diagnostics& diags) {
   auto f = std::make_shared<const std::string>(file);
   Lexer lexer(f, text, diags);

@@ -16,7 +16,4 @@ namespace kb {
     @return the items that parsed completely */
 Module parse_source(const std::string& file, const std::string& text, Diagnostics& diags);
 
-/** True when `name` is a reserved word of the language. */
-bool is_keyword(const std::string& name);
-
 }  // namespace kb

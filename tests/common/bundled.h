@@ -1,5 +1,5 @@
 // The bundled guideline (kb/guidelines/*.kb), loaded once per test binary,
-// and a helper that checks an inline source.
+// and helpers that check an inline source or build a hard one.
 #pragma once
 
 #include <algorithm>
@@ -18,6 +18,19 @@ inline Guideline checked(const std::string& text, const std::string& file = "t.k
   auto g = check(parse_source(file, text, diags), diags);
   if (!g) throw std::runtime_error(diags.render({{file, text}}));
   return std::move(*g);
+}
+
+/** A guideline whose one property is a pigeonhole problem (9 distinct
+    values in 0..7): true, but hard enough for Z3 that a 1 ms limit gives
+    unknown. */
+inline std::string pigeonhole_source() {
+  std::string text = "action a \"a\"\n";
+  for (int i = 0; i < 9; ++i) text += "fact x" + std::to_string(i) + ": int 0..7 \"x\"\n";
+  std::string distinct;
+  for (int i = 0; i < 9; ++i)
+    for (int j = i + 1; j < 9; ++j)
+      distinct += std::string(distinct.empty() ? "" : " and ") + "x" + std::to_string(i) + " != x" + std::to_string(j);
+  return text + "property HARD \"pigeonhole\" not (" + distinct + ")\n";
 }
 
 /** Paths of the bundled guideline sources, sorted. */

@@ -65,15 +65,7 @@ TEST(Solver, removing_the_core_rule_changes_nothing_but_removing_all_is_weaker) 
 }
 
 TEST(Solver, timeout_is_unknown_never_unsat) {
-  // Pigeonhole: 9 distinct values in 0..7 is impossible, and hard for Z3.
-  std::string text = "action a \"a\"\n";
-  for (int i = 0; i < 9; ++i) text += "fact x" + std::to_string(i) + ": int 0..7 \"x\"\n";
-  std::string distinct;
-  for (int i = 0; i < 9; ++i)
-    for (int j = i + 1; j < 9; ++j)
-      distinct += std::string(distinct.empty() ? "" : " and ") + "x" + std::to_string(i) + " != x" + std::to_string(j);
-  text += "property HARD \"pigeonhole\" not (" + distinct + ")\n";
-  kb::Guideline g = kb::testing::checked(text);
+  kb::Guideline g = kb::testing::checked(kb::testing::pigeonhole_source());
   solver::Solver s(g, 1);
   solver::Answer a = s.ask(solver::Query::PropertyFails, 0);
   EXPECT_EQ(a.verdict, solver::Verdict::Unknown);

@@ -120,18 +120,8 @@ property BONE "bone gets bma" bone implies recommended(bma)
   EXPECT_EQ(find(r, "property:BONE").evidence, std::vector<int>{1});
 }
 
-std::string pigeonhole() {
-  std::string text = "action a \"a\"\n";
-  for (int i = 0; i < 9; ++i) text += "fact x" + std::to_string(i) + ": int 0..7 \"x\"\n";
-  std::string distinct;
-  for (int i = 0; i < 9; ++i)
-    for (int j = i + 1; j < 9; ++j)
-      distinct += std::string(distinct.empty() ? "" : " and ") + "x" + std::to_string(i) + " != x" + std::to_string(j);
-  return text + "property HARD \"pigeonhole\" not (" + distinct + ")\n";
-}
-
 TEST(Harness, timeout_is_reported_unknown_and_exits_2) {
-  kb::Guideline g = kb::testing::checked(pigeonhole());
+  kb::Guideline g = kb::testing::checked(kb::testing::pigeonhole_source());
   verify::Options o;
   o.timeout_ms = 1;
   verify::Report r = verify::run(g, o);
