@@ -4,18 +4,18 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 
 #include "kb/guideline.h"
 #include "kb/parser.h"
 #include "kb/printer.h"
-#include <nlohmann/json.hpp>
-
 #include "kb/spec.h"
 #include "kb/store.h"
-#include "verify/diff.h"
+#include "tools/cli_parse.h"
 #include "tools/recommend_cmd.h"
+#include "verify/diff.h"
 
 namespace kb::cli {
 namespace {
@@ -299,16 +299,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   auto* audit = app.add_subcommand("audit", "Verify the hash chain and the releases");
   add_db_option(audit, o);
 
-  try {
-    std::vector<std::string> rev(args.rbegin(), args.rend());
-    app.parse(rev);
-  } catch (const CLI::ParseError& e) {
-    std::ostringstream o_out, o_err;
-    int rc = app.exit(e, o_out, o_err);
-    out << o_out.str();
-    err << o_err.str();
-    return rc == 0 ? 0 : 2;
-  }
+  if (auto code = parse_args(app, args, out, err)) return *code;
   if (check->parsed()) return cmd_check(o, in, out, err);
   if (init->parsed()) return cmd_init(o, out, err);
   if (import->parsed()) return cmd_import(o, in, out, err);

@@ -7,10 +7,11 @@
 
 #include "kb/printer.h"
 #include "kb/sha256.h"
+#include "kb/spec.h"
 #include "kb/store.h"
 #include "solver/solver.h"
+#include "tools/cli_parse.h"
 #include "tools/version.h"
-#include "kb/spec.h"
 #include "verify/diff.h"
 #include "verify/dossier.h"
 #include "verify/report.h"
@@ -149,15 +150,7 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   app.add_option("--against", a.against,
                  "Also diff against this rule set: a release, 'draft', a .kb file or a folder of them");
   app.add_option("--recheck", a.recheck, "Re-check a dossier with the z3 and cvc5 solvers, and nothing else");
-  try {
-    app.parse(std::vector<std::string>(argv.rbegin(), argv.rend()));
-  } catch (const CLI::ParseError& e) {
-    std::ostringstream o, e2;
-    int rc = app.exit(e, o, e2);
-    out << o.str();
-    err << e2.str();
-    return rc == 0 ? 0 : 2;
-  }
+  if (auto code = parse_args(app, argv, out, err)) return *code;
   if (!a.recheck.empty()) return recheck(a.recheck, out, err);
   if (!a.files.empty() && !a.release.empty()) {
     err << "kb-verify: give either source files or --release, not both\n";

@@ -7,22 +7,16 @@
 #include <sstream>
 
 #include "tests/common/bundled.h"
-#include "tools/kb_cli.h"
+#include "tests/common/cli.h"
 
 namespace {
 
 using nlohmann::json;
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
+using kb::testing::CliRun;
 
 CliRun kb_run(std::vector<std::string> args, const std::string& input = "") {
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  int code = kb::cli::run_kb(args, in, out, err);
-  return {code, out.str(), err.str()};
+  return kb::testing::run_kb(args, input);
 }
 
 std::vector<std::string> with_sources(std::vector<std::string> args) {

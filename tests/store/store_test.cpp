@@ -19,7 +19,7 @@
 #include "kb/printer.h"
 #include "kb/sha256.h"
 #include "kb/store.h"
-#include "tools/kb_cli.h"
+#include "tests/common/cli.h"
 
 extern char** environ;
 
@@ -52,19 +52,13 @@ class TempDir {
   fs::path path_;
 };
 
-struct CliRun {
-  int rc;
-  std::string out, err;
-};
+using testing::CliRun;
 
 // Runs `kb ARGS... --db DB` in process with `input` as standard input.
 CliRun kb_run(std::vector<std::string> args, const std::string& db, const std::string& input = "") {
   args.push_back("--db");
   args.push_back(db);
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  int rc = cli::run_kb(args, in, out, err);
-  return {rc, out.str(), err.str()};
+  return testing::run_kb(args, input);
 }
 
 long long scalar(const std::string& db, const std::string& sql) {
@@ -105,9 +99,9 @@ struct Kb {
   TempDir dir;
   std::string db = dir.file("kb.sqlite");
   Kb() {
-    EXPECT_EQ(kb_run({"init"}, db).rc, 0);
+    EXPECT_EQ(kb_run({"init"}, db).code, 0);
     CliRun r = import(kBase, "alice", "initial import");
-    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(r.code, 0) << r.err;
   }
   CliRun import(const std::string& text, const std::string& author, const std::string& reason,
              std::vector<std::string> extra = {}) {
@@ -139,7 +133,7 @@ TEST(Store, import_appends_versions_only_for_changed_items) {
   std::string edited = replace(kBase, "\"Staging is complete\"", "\"Staging (CT, bone scan) is complete\"");
   edited = replace(edited, "param min_response_months = 3", "param min_response_months = 4");
   CliRun r = k.import(edited, "bob", "clarify staging");
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("changed fact staging_complete version 2"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("changed param min_response_months version 2"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("0 added, 2 changed, 0 retired, 8 unchanged"), std::string::npos) << r.out;
@@ -164,22 +158,22 @@ TEST(Store, import_appends_versions_only_for_changed_items) {
 TEST(Store, reimport_of_current_content_is_a_no_op) {
   Kb k;
   CliRun r = k.import(kBase, "bob", "again");
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("0 added, 0 changed, 0 retired, 10 unchanged"), std::string::npos) << r.out;
   EXPECT_EQ(row_count(k.db), 10);
   // Layout and comments are not content.
   std::string relaid = "# a comment\n" + replace(kBase, "rule COUNSEL when", "rule COUNSEL\n\n   when");
-  EXPECT_EQ(k.import(relaid, "bob", "again").rc, 0);
+  EXPECT_EQ(k.import(relaid, "bob", "again").code, 0);
   EXPECT_EQ(row_count(k.db), 10);
 }
 
 TEST(Store, export_then_import_creates_no_version) {
   Kb k;
   CliRun e = k.run({"export"});
-  ASSERT_EQ(e.rc, 0) << e.err;
+  ASSERT_EQ(e.code, 0) << e.err;
   EXPECT_EQ(e.out, canonical(checked(kBase)));
   CliRun r = k.import(e.out, "bob", "round trip");
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("0 added, 0 changed, 0 retired"), std::string::npos) << r.out;
   EXPECT_EQ(row_count(k.db), 10);
   EXPECT_EQ(k.run({"export"}).out, e.out);
@@ -189,7 +183,7 @@ TEST(Store, import_reads_files_and_stdin_together) {
   Kb k;
   std::string file = k.dir.write("extra.kb", "action tumour_board \"Tumour board review\"\n");
   CliRun r = kb_run({"import", file, "-", "--author", "carol", "--reason", "add board"}, k.db, kBase);
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("added   action tumour_board version 1"), std::string::npos) << r.out;
   EXPECT_EQ(row_count(k.db), 11);
 }
@@ -200,7 +194,7 @@ TEST(Store, items_keep_the_order_they_were_first_introduced) {
   // and a changed fact keeps its place.
   std::string text = "fact aaa_new: bool \"New fact\"\n" +
                      replace(kBase, "\"Months of documented response\"", "\"Months of response\"");
-  ASSERT_EQ(k.import(text, "bob", "more").rc, 0);
+  ASSERT_EQ(k.import(text, "bob", "more").code, 0);
   auto store = Store::open(k.db, OpenMode::Existing);
   auto g = store.value().load();
   ASSERT_TRUE(g);
@@ -214,21 +208,21 @@ TEST(Store, prune_retires_missing_items_and_readding_continues_the_versions) {
   std::string without = replace(kBase, "rule COUNSEL when subtype == triple_negative then consider counselling\n"
                                        "  because \"c\" source \"s\"\n", "");
   CliRun kept = k.import(without, "bob", "no prune");
-  EXPECT_EQ(kept.rc, 0);
+  EXPECT_EQ(kept.code, 0);
   EXPECT_EQ(row_count(k.db), 10) << "without --prune, absent items stay";
 
   CliRun r = k.import(without, "bob", "drop counselling rule", {"--prune"});
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("retired rule COUNSEL version 2"), std::string::npos) << r.out;
   EXPECT_EQ(k.run({"export"}).out.find("COUNSEL"), std::string::npos);
   CliRun h = k.run({"history", "COUNSEL"});
-  ASSERT_EQ(h.rc, 0) << h.err;
+  ASSERT_EQ(h.code, 0) << h.err;
   EXPECT_NE(h.out.find("retired"), std::string::npos) << h.out;
   CliRun show = k.run({"show", "COUNSEL"});
   EXPECT_NE(show.out.find("version 2 (retired)"), std::string::npos) << show.out;
 
   CliRun back = k.import(kBase, "carol", "restore");
-  ASSERT_EQ(back.rc, 0) << back.err;
+  ASSERT_EQ(back.code, 0) << back.err;
   EXPECT_NE(back.out.find("added   rule COUNSEL version 3"), std::string::npos) << back.out;
   EXPECT_EQ(k.run({"export"}).out, canonical(checked(kBase))) << "the rule regains its original place";
 }
@@ -236,18 +230,18 @@ TEST(Store, prune_retires_missing_items_and_readding_continues_the_versions) {
 TEST(Store, show_and_history_print_what_a_reviewer_needs) {
   Kb k;
   CliRun all = k.run({"show"});
-  ASSERT_EQ(all.rc, 0);
+  ASSERT_EQ(all.code, 0);
   EXPECT_NE(all.out.find("rule       MDT-SELECT"), std::string::npos) << all.out;
   EXPECT_NE(all.out.find("10 current items"), std::string::npos) << all.out;
   CliRun one = k.run({"show", "rule:MDT-SELECT"});
-  ASSERT_EQ(one.rc, 0) << one.err;
+  ASSERT_EQ(one.code, 0) << one.err;
   EXPECT_NE(one.out.find("rule MDT-SELECT version 1"), std::string::npos);
   EXPECT_NE(one.out.find("author:       alice"), std::string::npos);
   EXPECT_NE(one.out.find("then recommend mdt"), std::string::npos);
   CliRun ref = k.run({"show", "1"});
   EXPECT_NE(ref.out.find("reference 1 \"Guideline reference 1\""), std::string::npos) << ref.out;
   CliRun missing = k.run({"history", "MDT-SELEC"});
-  EXPECT_EQ(missing.rc, 2);
+  EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("did you mean 'MDT-SELECT'"), std::string::npos) << missing.err;
 }
 
@@ -282,16 +276,16 @@ TEST(Store, row_hash_follows_the_documented_serialization) {
 
 TEST(Store, audit_passes_on_an_untouched_database) {
   Kb k;
-  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).rc, 0);
+  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).code, 0);
   CliRun a = k.run({"audit"});
-  EXPECT_EQ(a.rc, 0) << a.err;
+  EXPECT_EQ(a.code, 0) << a.err;
   EXPECT_NE(a.out.find("10 item versions"), std::string::npos) << a.out;
   EXPECT_NE(a.out.find("1 releases verified"), std::string::npos) << a.out;
 }
 
 TEST(Store, audit_names_a_row_whose_source_was_changed) {
   Kb k;
-  ASSERT_EQ(k.import(replace(kBase, "\"c\"", "\"counsel\""), "bob", "why").rc, 0);
+  ASSERT_EQ(k.import(replace(kBase, "\"c\"", "\"counsel\""), "bob", "why").code, 0);
   long long seq = scalar(k.db, "SELECT seq FROM item_version WHERE name = 'MDT-SELECT' AND version = 1");
   {
     SQLite::Database raw(k.db, SQLite::OPEN_READWRITE);
@@ -300,7 +294,7 @@ TEST(Store, audit_names_a_row_whose_source_was_changed) {
              "WHERE name = 'MDT-SELECT' AND version = 1");
   }
   CliRun a = k.run({"audit"});
-  EXPECT_EQ(a.rc, 1);
+  EXPECT_EQ(a.code, 1);
   EXPECT_NE(a.err.find("row seq " + std::to_string(seq) + " (rule MDT-SELECT version 1)"), std::string::npos)
       << a.err;
   EXPECT_NE(a.err.find("source does not match its content_hash"), std::string::npos) << a.err;
@@ -319,7 +313,7 @@ TEST(Store, audit_names_a_row_rewritten_with_a_matching_content_hash) {
     raw.exec("UPDATE item_version SET author = 'mallory' WHERE name = 'COUNSEL'");
   }
   CliRun a = k.run({"audit"});
-  EXPECT_EQ(a.rc, 1);
+  EXPECT_EQ(a.code, 1);
   EXPECT_NE(a.err.find("(fact staging_complete version 1) was altered: its fields do not match its row_hash"),
             std::string::npos)
       << a.err;
@@ -328,14 +322,14 @@ TEST(Store, audit_names_a_row_rewritten_with_a_matching_content_hash) {
 
 TEST(Store, audit_detects_a_deleted_row_and_an_altered_release) {
   Kb k;
-  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).rc, 0);
+  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).code, 0);
   {
     SQLite::Database raw(k.db, SQLite::OPEN_READWRITE);
     raw.exec("DROP TRIGGER release_seal_only");
     raw.exec("UPDATE release SET content_hash = '" + std::string(64, 'a') + "'");
   }
   CliRun a = k.run({"audit"});
-  EXPECT_EQ(a.rc, 1);
+  EXPECT_EQ(a.code, 1);
   EXPECT_NE(a.err.find("release 'r1' was altered"), std::string::npos) << a.err;
 
   Kb k2;
@@ -345,7 +339,7 @@ TEST(Store, audit_detects_a_deleted_row_and_an_altered_release) {
     raw.exec("DELETE FROM item_version WHERE seq = 3");
   }
   CliRun b = k2.run({"audit"});
-  EXPECT_EQ(b.rc, 1);
+  EXPECT_EQ(b.code, 1);
   EXPECT_NE(b.err.find("row seq 4 "), std::string::npos) << b.err;
   EXPECT_NE(b.err.find("prev_hash"), std::string::npos) << b.err;
 }
@@ -362,7 +356,7 @@ TEST(Store, item_versions_refuse_update_and_delete) {
 TEST(Store, releases_are_immutable) {
   Kb k;
   CliRun r = k.run({"release", "r1", "--author", "alice", "--reason", "committee approval"});
-  ASSERT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("10 items pinned"), std::string::npos) << r.out;
   SQLite::Database raw(k.db, SQLite::OPEN_READWRITE);
   raw.exec("PRAGMA foreign_keys = ON");
@@ -375,7 +369,7 @@ TEST(Store, releases_are_immutable) {
   EXPECT_THROW(raw.exec("DELETE FROM release_item"), SQLite::Exception);
   EXPECT_THROW(raw.exec("UPDATE release_item SET version_seq = 1"), SQLite::Exception);
   // Pin one more (new) version into the sealed release.
-  ASSERT_EQ(k.import(replace(kBase, "\"c\"", "\"counsel\""), "bob", "why").rc, 0);
+  ASSERT_EQ(k.import(replace(kBase, "\"c\"", "\"counsel\""), "bob", "why").code, 0);
   EXPECT_THROW(raw.exec("INSERT INTO release_item (release_id, version_seq) VALUES (" + std::to_string(id) +
                         ", (SELECT max(seq) FROM item_version))"),
                SQLite::Exception);
@@ -385,16 +379,16 @@ TEST(Store, releases_are_immutable) {
 TEST(Store, release_pins_versions_that_later_imports_do_not_change) {
   Kb k;
   std::string r1_text = k.run({"export"}).out;
-  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).rc, 0);
+  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).code, 0);
   std::string v2 = replace(kBase, "param min_response_months = 3", "param min_response_months = 6");
-  ASSERT_EQ(k.import(v2, "bob", "stricter", {"--prune"}).rc, 0);
+  ASSERT_EQ(k.import(v2, "bob", "stricter", {"--prune"}).code, 0);
   ASSERT_EQ(k.import(replace(v2, "action counselling \"Counselling\"\n", "action counselling \"Counselling\"\n"
                                                                       "action surgery \"Primary tumour surgery\"\n"),
                      "bob", "surgery")
-                .rc,
+                .code,
             0);
   CliRun e = k.run({"export", "--release", "r1"});
-  ASSERT_EQ(e.rc, 0) << e.err;
+  ASSERT_EQ(e.code, 0) << e.err;
   EXPECT_EQ(e.out, r1_text);
   EXPECT_NE(k.run({"export"}).out, r1_text);
   auto store = Store::open(k.db, OpenMode::Existing);
@@ -405,23 +399,23 @@ TEST(Store, release_pins_versions_that_later_imports_do_not_change) {
   CliRun list = k.run({"releases"});
   EXPECT_NE(list.out.find("r1"), std::string::npos);
   CliRun none = k.run({"export", "--release", "r2"});
-  EXPECT_EQ(none.rc, 2);
+  EXPECT_EQ(none.code, 2);
   EXPECT_NE(none.err.find("no release named 'r2'"), std::string::npos) << none.err;
 }
 
 TEST(Store, duplicate_and_empty_releases_are_refused) {
   Kb k;
-  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).rc, 0);
+  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).code, 0);
   CliRun dup = k.run({"release", "r1", "--author", "bob"});
-  EXPECT_EQ(dup.rc, 1);
+  EXPECT_EQ(dup.code, 1);
   EXPECT_NE(dup.err.find("release 'r1' already exists"), std::string::npos) << dup.err;
   EXPECT_EQ(scalar(k.db, "SELECT count(*) FROM release"), 1);
 
   TempDir d;
   std::string empty = d.file("e.sqlite");
-  ASSERT_EQ(kb_run({"init"}, empty).rc, 0);
+  ASSERT_EQ(kb_run({"init"}, empty).code, 0);
   CliRun e = kb_run({"release", "r1", "--author", "a"}, empty);
-  EXPECT_EQ(e.rc, 1);
+  EXPECT_EQ(e.code, 1);
   EXPECT_NE(e.err.find("nothing to release"), std::string::npos) << e.err;
   EXPECT_EQ(scalar(empty, "SELECT count(*) FROM release"), 0);
 }
@@ -430,17 +424,17 @@ TEST(Store, duplicate_and_empty_releases_are_refused) {
 
 TEST(Store, import_based_on_a_stale_release_is_refused_and_writes_nothing) {
   Kb k;
-  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).rc, 0);
+  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).code, 0);
   ::setenv("KB_NOW", "2026-11-27T06:40:00Z", 1);
   CliRun alice = k.import(replace(kBase, "consider counselling", "recommend counselling"), "alice", "stronger",
                        {"--base", "r1"});
   ::unsetenv("KB_NOW");
-  ASSERT_EQ(alice.rc, 0) << alice.err;
+  ASSERT_EQ(alice.code, 0) << alice.err;
   long long rows = row_count(k.db);
 
   CliRun bob = k.import(replace(kBase, "\"c\" source", "\"triple negative\" source"), "bob", "reword",
                      {"--base", "r1"});
-  EXPECT_EQ(bob.rc, 1);
+  EXPECT_EQ(bob.code, 1);
   EXPECT_NE(bob.err.find("rule COUNSEL: your change is based on version 1 (release r1), but version 2 is current "
                          "(by alice at 2026-11-27T06:40:00Z, reason: stronger)"),
             std::string::npos)
@@ -450,7 +444,7 @@ TEST(Store, import_based_on_a_stale_release_is_refused_and_writes_nothing) {
   // Bob's file still has alice's rule at version 1: importing it would revert
   // her change, so even an unrelated edit from that stale file is refused.
   CliRun stale = k.import(replace(kBase, "\"Tumour subtype\"", "\"Subtype\""), "bob", "x", {"--base", "r1"});
-  EXPECT_EQ(stale.rc, 1);
+  EXPECT_EQ(stale.code, 1);
   EXPECT_NE(stale.err.find("rule COUNSEL"), std::string::npos) << stale.err;
   EXPECT_EQ(stale.err.find("fact subtype"), std::string::npos) << "only conflicting items are listed";
   EXPECT_EQ(row_count(k.db), rows);
@@ -458,24 +452,24 @@ TEST(Store, import_based_on_a_stale_release_is_refused_and_writes_nothing) {
   // Rebased on the current text, the unrelated edit goes through.
   std::string current = k.run({"export"}).out;
   CliRun ok = k.import(replace(current, "\"Tumour subtype\"", "\"Subtype\""), "bob", "x", {"--base", "r1"});
-  EXPECT_EQ(ok.rc, 0) << ok.err;
+  EXPECT_EQ(ok.code, 0) << ok.err;
   EXPECT_EQ(row_count(k.db), rows + 1);
 }
 
 TEST(Store, stale_base_also_covers_items_added_or_retired_after_it) {
   Kb k;
-  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).rc, 0);
+  ASSERT_EQ(k.run({"release", "r1", "--author", "alice"}).code, 0);
   std::string with_board = kBase + std::string("action tumour_board \"Tumour board\"\n");
-  ASSERT_EQ(k.import(with_board, "alice", "board").rc, 0);
+  ASSERT_EQ(k.import(with_board, "alice", "board").code, 0);
   std::string without_counsel = replace(with_board, "rule COUNSEL when subtype == triple_negative then consider "
                                                     "counselling\n  because \"c\" source \"s\"\n", "");
-  ASSERT_EQ(k.import(without_counsel, "alice", "drop", {"--prune"}).rc, 0);
+  ASSERT_EQ(k.import(without_counsel, "alice", "drop", {"--prune"}).code, 0);
   long long rows = row_count(k.db);
 
   // Bob (based on r1) adds his own tumour_board and prunes: both collide.
   std::string bob_text = kBase + std::string("action tumour_board \"Multidisciplinary board\"\n");
   CliRun bob = k.import(bob_text, "bob", "board", {"--base", "r1"});
-  EXPECT_EQ(bob.rc, 1);
+  EXPECT_EQ(bob.code, 1);
   EXPECT_NE(bob.err.find("action tumour_board: your change is based on no version (it is not in release r1), but "
                          "version 1 is current (by alice"),
             std::string::npos)
@@ -491,7 +485,7 @@ TEST(Store, stale_base_also_covers_items_added_or_retired_after_it) {
 TEST(Store, unknown_base_release_is_bad_input) {
   Kb k;
   CliRun r = k.import(kBase, "bob", "x", {"--base", "nope"});
-  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("no release named 'nope'"), std::string::npos) << r.err;
 }
 
@@ -501,14 +495,14 @@ TEST(Store, input_with_a_type_error_leaves_the_database_unchanged) {
   Kb k;
   std::string bad = k.dir.write("bad.kb", std::string(kBase) + "define broken \"Broken\"\n  = response_months and true\n");
   CliRun r = kb_run({"import", bad, "--author", "bob", "--reason", "x"}, k.db);
-  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find(bad + ":19:5: error: operand of 'and' must be bool"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("^"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("nothing was written"), std::string::npos) << r.err;
   EXPECT_EQ(row_count(k.db), 10);
 
   CliRun syntax = k.import("rule X when true then recomend mdt because \"b\" source \"s\"\n", "bob", "x");
-  EXPECT_EQ(syntax.rc, 2);
+  EXPECT_EQ(syntax.code, 2);
   EXPECT_NE(syntax.err.find("<stdin>:1:"), std::string::npos) << syntax.err;
   EXPECT_EQ(row_count(k.db), 10);
 }
@@ -517,23 +511,23 @@ TEST(Store, import_that_breaks_stored_items_is_refused) {
   Kb k;
   // Alone the file checks, but the stored rule uses staging_complete as bool.
   CliRun r = k.import("fact staging_complete: int 0..3 \"Staging steps done\"\n", "bob", "x");
-  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("inconsistent"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("<stored rule MDT-SELECT@1>:2:"), std::string::npos) << r.err;
   EXPECT_EQ(row_count(k.db), 10);
   // A name already used by another kind.
   CliRun dup = k.import("define mdt \"clash\" = true\n", "bob", "x");
-  EXPECT_EQ(dup.rc, 2);
+  EXPECT_EQ(dup.code, 2);
   EXPECT_NE(dup.err.find("duplicate name 'mdt'"), std::string::npos) << dup.err;
   EXPECT_EQ(row_count(k.db), 10);
 }
 
 TEST(Store, missing_author_or_reason_is_bad_usage) {
   Kb k;
-  EXPECT_EQ(kb_run({"import", "-", "--author", "bob"}, k.db, kBase).rc, 2);
-  EXPECT_EQ(kb_run({"import", "-", "--author", "", "--reason", "r"}, k.db, "fact z: bool \"Z\"\n").rc, 2);
+  EXPECT_EQ(kb_run({"import", "-", "--author", "bob"}, k.db, kBase).code, 2);
+  EXPECT_EQ(kb_run({"import", "-", "--author", "", "--reason", "r"}, k.db, "fact z: bool \"Z\"\n").code, 2);
   EXPECT_EQ(row_count(k.db), 10);
-  EXPECT_EQ(kb_run({"frobnicate"}, k.db).rc, 2);
+  EXPECT_EQ(kb_run({"frobnicate"}, k.db).code, 2);
 }
 
 // ------------------------------------------------------------ opening
@@ -543,18 +537,18 @@ TEST(Store, commands_other_than_init_do_not_create_a_database) {
   std::string db = d.file("missing.sqlite");
   for (auto cmd : {"export", "show", "audit", "releases"}) {
     CliRun r = kb_run({cmd}, db);
-    EXPECT_EQ(r.rc, 2) << cmd;
+    EXPECT_EQ(r.code, 2) << cmd;
     EXPECT_NE(r.err.find("no knowledge base at " + db), std::string::npos) << r.err;
   }
   EXPECT_FALSE(fs::exists(db));
   CliRun init = kb_run({"init"}, db);
-  EXPECT_EQ(init.rc, 0) << init.err;
+  EXPECT_EQ(init.code, 0) << init.err;
   EXPECT_TRUE(fs::exists(db));
   EXPECT_EQ(scalar(db, "PRAGMA user_version"), known_schema_version());
-  EXPECT_EQ(kb_run({"init"}, db).rc, 0) << "init is idempotent";
+  EXPECT_EQ(kb_run({"init"}, db).code, 0) << "init is idempotent";
   std::string junk = d.write("junk.sqlite", "this is not a database, just some text that is long enough....");
   CliRun j = kb_run({"export"}, junk);
-  EXPECT_EQ(j.rc, 2);
+  EXPECT_EQ(j.code, 2);
   EXPECT_NE(j.err.find("database error"), std::string::npos) << j.err;
 }
 
@@ -566,7 +560,7 @@ TEST(Store, a_newer_schema_is_refused) {
   }
   for (auto cmd : {"export", "init"}) {
     CliRun r = k.run({cmd});
-    EXPECT_EQ(r.rc, 2);
+    EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("database schema version 99 is newer than this tool (" +
                          std::to_string(known_schema_version()) + "); upgrade kb"),
               std::string::npos)
@@ -620,7 +614,7 @@ TEST(Store, concurrent_importers_lose_nothing) {
   ASSERT_TRUE(fs::exists(kb_binary())) << kb_binary();
   TempDir dir;
   std::string db = dir.file("kb.sqlite");
-  ASSERT_EQ(kb_run({"init"}, db).rc, 0);
+  ASSERT_EQ(kb_run({"init"}, db).code, 0);
   const int n = 25;
   pid_t a = importer(dir, db, "alice", n, item_a);
   pid_t b = importer(dir, db, "bob", n, item_b);
@@ -638,7 +632,7 @@ TEST(Store, concurrent_importers_lose_nothing) {
   EXPECT_EQ(row_count(db), 2 * n);
   EXPECT_EQ(scalar(db, "SELECT max(version) FROM item_version WHERE name = 'alpha'"), n);
   EXPECT_EQ(scalar(db, "SELECT max(version) FROM item_version WHERE name = 'beta'"), n);
-  EXPECT_EQ(kb_run({"audit"}, db).rc, 0);
+  EXPECT_EQ(kb_run({"audit"}, db).code, 0);
 }
 
 // ------------------------------------------------------------- property
@@ -711,10 +705,10 @@ RC_GTEST_PROP(StoreProperty, random_edits_round_trip_and_reload_equal, ()) {
   const long long rows = row_count(db);
 
   CliRun exported = kb_run({"export"}, db);
-  RC_ASSERT(exported.rc == 0);
+  RC_ASSERT(exported.code == 0);
   RC_ASSERT(exported.out == expected);
   CliRun again = kb_run({"import", "-", "--author", "prop", "--reason", "round trip", "--prune"}, db, exported.out);
-  RC_ASSERT(again.rc == 0);
+  RC_ASSERT(again.code == 0);
   RC_ASSERT(again.out.find("0 added, 0 changed, 0 retired") != std::string::npos);
   RC_ASSERT(row_count(db) == rows);
 

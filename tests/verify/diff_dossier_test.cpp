@@ -9,8 +9,7 @@
 
 #include "kb/parser.h"
 #include "tests/common/bundled.h"
-#include "tools/kb_cli.h"
-#include "tools/kb_verify_cli.h"
+#include "tests/common/cli.h"
 #include "verify/diff.h"
 #include "verify/dossier.h"
 #include "kb/sha256.h"
@@ -110,34 +109,15 @@ TEST(Diff, a_retired_rule_and_a_new_rule_are_both_shown) {
   EXPECT_EQ(d.exit_code(), 0);  // same condition, same action: no patient affected
 }
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
+using kb::testing::CliRun;
 
-CliRun kb_run(std::vector<std::string> args) {
-  std::istringstream in;
-  std::ostringstream out, err;
-  int code = kb::cli::run_kb(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
-
-CliRun verify_run(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  int code = kb::cli::run_kb_verify(args, out, err);
-  return {code, out.str(), err.str()};
-}
+CliRun kb_run(std::vector<std::string> args) { return kb::testing::run_kb(args); }
+CliRun verify_run(std::vector<std::string> args) { return kb::testing::run_kb_verify(args); }
 
 class Workspace : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("kb-diff-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
+  std::string path(const std::string& name) const { return dir_.file(name); }
+  kb::testing::TempDir dir_;
 };
 
 TEST_F(Workspace, kb_diff_between_two_releases) {

@@ -14,8 +14,7 @@
 #include "solver/solver.h"
 #include "tests/common/bundled.h"
 #include "tests/common/random_guideline.h"
-#include "tools/kb_cli.h"
-#include "tools/kb_verify_cli.h"
+#include "tests/common/cli.h"
 #include "verify/harness.h"
 
 namespace {
@@ -190,43 +189,11 @@ RC_GTEST_PROP(Harness, random_guidelines_never_disagree, (std::uint32_t seed)) {
 
 // ---- the command line ----
 
-struct CliRun {
-  int code;
-  std::string out, err;
-};
+using kb::testing::CliRun;
+using kb::testing::TempDir;
 
-CliRun kb_verify(std::vector<std::string> args) {
-  std::ostringstream out, err;
-  int code = kb::cli::run_kb_verify(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-CliRun kb(std::vector<std::string> args, const std::string& input = "") {
-  std::istringstream in(input);
-  std::ostringstream out, err;
-  int code = kb::cli::run_kb(args, in, out, err);
-  return {code, out.str(), err.str()};
-}
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("kbv-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name, const std::string& text = "") const {
-    std::string p = (path_ / name).string();
-    if (!text.empty()) std::ofstream(p) << text;
-    return p;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+CliRun kb_verify(std::vector<std::string> args) { return kb::testing::run_kb_verify(args); }
+CliRun kb(std::vector<std::string> args) { return kb::testing::run_kb(args); }
 
 TEST(KbVerify, violated_property_exits_1_with_patient_and_fired_rules) {
   TempDir dir;
