@@ -6,8 +6,8 @@
 // kb::Recommender before timing either.
 #pragma once
 
-#include "kb/guideline.h"
-#include "kb/recommender.h"
+#include "kb/model/guideline.h"
+#include "kb/eval/recommender.h"
 
 namespace kb::bench {
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "bench/hand_written.h"
-#include "kb/recommender.h"
+#include "kb/eval/recommender.h"
 #include "tests/common/bundled.h"
 #include "tests/common/random_patient.h"
 

@@ -56,17 +56,17 @@ struct Encoding {
            {std::tuple{kb::Strength::Recommend, &rec, "recommended:"}, std::tuple{kb::Strength::Consider, &con, "considered:"},
             std::tuple{kb::Strength::Avoid, &avo, "avoided:"}}) {
         z3::expr atom = ctx.bool_const((this->prefix + kind + a.name).c_str());
-        s.add(atom == any_fires(a.name, strength, -1));
+        s.add(atom == any_fires(static_cast<int>(out->size()), strength, -1));
         out->push_back(atom);
       }
     }
   }
 
   // Disjunction of fires(r) over rules with this action and strength, except `skip`.
-  z3::expr any_fires(const std::string& action, kb::Strength strength, int skip) {
+  z3::expr any_fires(int action, kb::Strength strength, int skip) {
     z3::expr_vector v(ctx);
     for (std::size_t r = 0; r < g.rules.size(); ++r)
-      if (static_cast<int>(r) != skip && g.rules[r].action == action && g.rules[r].strength == strength)
+      if (static_cast<int>(r) != skip && g.rules[r].action_index == action && g.rules[r].strength == strength)
         v.push_back(fires[r]);
     return v.empty() ? ctx.bool_val(false) : z3::mk_or(v);
   }
@@ -155,7 +155,7 @@ struct Encoding {
       case Query::RuleFires: return {conds.at(index), false};
       case Query::RuleMatters: {
         const kb::Item& rule = g.rules.at(index);
-        return {conds[index] && !any_fires(rule.action, rule.strength, index), true};
+        return {conds[index] && !any_fires(rule.action_index, rule.strength, index), true};
       }
       case Query::PremiseHolds: {
         const Expr& e = *g.properties.at(index).expr;
@@ -171,6 +171,15 @@ struct Encoding {
   z3::expr atom_named(const std::string& action, AtomKind k) {
     int a = g.action_index(action);
     return a < 0 ? ctx.bool_val(false) : atom(a, k);
+  }
+
+  // The constraint or rule whose tracking literal `lit` is.
+  kb::ItemRef item_of(const z3::expr& lit) const {
+    for (std::size_t i = 0; i < rule_lits.size(); ++i)
+      if (z3::eq(lit, rule_lits[i])) return {kb::ItemKind::Rule, static_cast<int>(i)};
+    for (std::size_t i = 0; i < constraint_lits.size(); ++i)
+      if (z3::eq(lit, constraint_lits[i])) return {kb::ItemKind::Constraint, static_cast<int>(i)};
+    throw Error("unsat core holds an unknown literal " + lit.to_string());
   }
 
   void assume_everything(z3::expr_vector& out) const {
@@ -197,7 +206,7 @@ struct Encoding {
     if (res == z3::unsat) {
       ans.verdict = Verdict::Unsat;
       z3::expr_vector core = s.unsat_core();
-      for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(core[i].decl().name().str());
+      for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(item_of(core[i]));
       std::sort(ans.core.begin(), ans.core.end());
     } else if (res == z3::sat) {
       ans.verdict = Verdict::Sat;
@@ -277,36 +286,48 @@ kb::Outcome Solver::outcome_for(const kb::Patient& patient) {
   });
 }
 
+namespace {
+
+// One SMT-LIB comment line: item text cannot end the comment early, because
+// every control character (line breaks included) becomes a space.
+std::string comment(const std::string& text) {
+  std::string out = "; ";
+  for (char c : text) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
+  return out + "\n";
+}
+
+}  // namespace
+
 std::string Solver::smt2(Query q, int index, const std::vector<std::string>& comments) {
   return guarded([&] {
     Encoding& m = impl_->e;
     const Guideline& g = m.g;
     auto [query, with_rules] = m.query(q, index);
     std::string out;
-    for (const auto& c : comments) out += "; " + c + "\n";
+    for (const auto& c : comments) out += comment(c);
     out += "(set-logic QF_LIA)\n";
     for (std::size_t i = 0; i < g.facts.size(); ++i) {
       const kb::Item& f = g.facts[i];
-      out += "; fact " + g.versioned_id(f) + ": " + f.description + "\n";
+      out += comment("fact " + g.versioned_id(f) + ": " + f.description);
       out += "(declare-const " + m.facts[i].to_string() + (f.fact_type.kind == kb::Type::Bool ? " Bool)\n" : " Int)\n");
       if (f.fact_type.kind != kb::Type::Bool)
         out += "(assert " + (m.facts[i] >= m.ctx.int_val(f.fact_type.lo) && m.facts[i] <= m.ctx.int_val(f.fact_type.hi)).to_string() + ")\n";
     }
     for (std::size_t c = 0; c < g.constraints.size(); ++c)
-      out += "; constraint " + g.versioned_id(g.constraints[c]) + ": " + g.constraints[c].description +
-             "\n(assert " + m.translate(*g.constraints[c].expr).to_string() + ")\n";
+      out += comment("constraint " + g.versioned_id(g.constraints[c]) + ": " + g.constraints[c].description) +
+             "(assert " + m.translate(*g.constraints[c].expr).to_string() + ")\n";
     for (std::size_t r = 0; r < g.rules.size(); ++r) {
-      out += "; rule " + g.versioned_id(g.rules[r]) + (with_rules ? "" : " (not assumed: its firing is left free)") +
-             "\n(declare-const " + m.fires[r].to_string() + " Bool)\n";
+      out += comment("rule " + g.versioned_id(g.rules[r]) + (with_rules ? "" : " (not assumed: its firing is left free)")) +
+             "(declare-const " + m.fires[r].to_string() + " Bool)\n";
       if (with_rules) out += "(assert (= " + m.fires[r].to_string() + " " + m.conds[r].to_string() + "))\n";
     }
     for (std::size_t a = 0; a < g.actions.size(); ++a) {
-      out += "; action " + g.versioned_id(g.actions[a]) + "\n";
+      out += comment("action " + g.versioned_id(g.actions[a]));
       for (auto [atoms, strength] : {std::pair{&m.rec, kb::Strength::Recommend}, std::pair{&m.con, kb::Strength::Consider},
                                      std::pair{&m.avo, kb::Strength::Avoid}}) {
         const z3::expr& atom = (*atoms)[a];
         out += "(declare-const " + atom.to_string() + " Bool)\n(assert (= " + atom.to_string() + " " +
-               m.any_fires(g.actions[a].name, strength, -1).to_string() + "))\n";
+               m.any_fires(static_cast<int>(a), strength, -1).to_string() + "))\n";
       }
     }
     out += "; the query\n(assert " + query.to_string() + ")\n(check-sat)\n";

@@ -8,12 +8,12 @@
 #include <optional>
 #include <sstream>
 
-#include "kb/guideline.h"
-#include "kb/parser.h"
-#include "kb/printer.h"
-#include "kb/spec.h"
-#include "kb/store.h"
-#include "tools/cli_parse.h"
+#include "kb/model/guideline.h"
+#include "kb/model/sources.h"
+#include "kb/store/ruleset.h"
+#include "kb/store/store.h"
+#include "report/diff_report.h"
+#include "tools/cli_common.h"
 #include "tools/recommend_cmd.h"
 #include "verify/diff.h"
 
@@ -164,7 +164,7 @@ int cmd_release(const Options& o, std::ostream& out, std::ostream& err) {
   if (!store) return fail(store.error(), err);
   auto rel = store.value().release(o.name, o.author, o.reason);
   if (!rel) return fail(rel.error(), err);
-  out << "release " << rel.value().name << ": " << rel.value().items << " items pinned, content hash "
+  out << "release " << rel.value().name << ": " << rel.value().items << " items pinned, release hash "
       << rel.value().content_hash << "\n";
   return 0;
 }
@@ -175,7 +175,7 @@ int cmd_releases(const Options& o, std::ostream& out, std::ostream& err) {
   if (!store) return fail(store.error(), err);
   auto rels = store.value().releases();
   if (!rels) return fail(rels.error(), err);
-  std::vector<std::vector<std::string>> rows{{"NAME", "TIME", "AUTHOR", "ITEMS", "CONTENT-HASH", "REASON"}};
+  std::vector<std::vector<std::string>> rows{{"NAME", "TIME", "AUTHOR", "ITEMS", "RELEASE-HASH", "REASON"}};
   for (const auto& r : rels.value())
     rows.push_back({r.name, r.created_utc, r.author, std::to_string(r.items), r.content_hash, r.reason});
   print_table(rows, out);
@@ -195,37 +195,28 @@ int cmd_audit(const Options& o, std::ostream& out, std::ostream& err) {
 
 // `kb recommend --patient FILE`: the rules applied to one patient or a cohort.
 int cmd_recommend(const Options& o, std::istream& in, std::ostream& out, std::ostream& err) {
-  std::optional<Guideline> g;
-  if (!o.files.empty()) {
-    if (o.recommend.patient == "-" && std::find(o.files.begin(), o.files.end(), "-") != o.files.end()) {
-      err << "kb: --source and --patient - cannot both read standard input\n";
-      return 2;
-    }
-    SourceMap sources;
-    Diagnostics diags;
-    g = load_files(o.files, sources, diags, &in);
-    if (!g) {
-      err << diags.render(sources);
-      return 2;
-    }
-  } else {
-    auto store = Store::open(o.db, OpenMode::Existing);
-    if (!store) return fail(store.error(), err);
-    auto loaded = store.value().load(o.release.empty() ? std::nullopt : std::optional(o.release));
-    if (!loaded) return fail(loaded.error(), err);
-    g.emplace(std::move(loaded.value()));
+  if (o.recommend.patient == "-" && std::find(o.files.begin(), o.files.end(), "-") != o.files.end()) {
+    err << "kb: --source and --patient - cannot both read standard input\n";
+    return kExitBadInput;
   }
-  Recommender r(*g);
+  RuleSetSource source{o.files, o.db, o.release.empty() ? std::nullopt : std::optional(o.release)};
+  LoadedRuleSet g = load_rule_set(source, &in);
+  if (!g.guideline) {
+    err << "kb: " << g.error;
+    return kExitBadInput;
+  }
+  Recommender r(*g.guideline);
   return recommend(r, o.recommend, in, out, err);
 }
 
 // `kb diff A B`: what changes for patients between two rule sets.
 int cmd_diff(const Options& o, std::ostream& out, std::ostream& err) {
-  LoadedSpec a = load_spec(o.files.at(0), o.db), b = load_spec(o.files.at(1), o.db);
-  for (const LoadedSpec* side : {&a, &b}) {
+  LoadedRuleSet a = load_rule_set(rule_set_source(o.files.at(0), o.db));
+  LoadedRuleSet b = load_rule_set(rule_set_source(o.files.at(1), o.db));
+  for (const LoadedRuleSet* side : {&a, &b}) {
     if (!side->guideline) {
       err << "kb: " << side->error;
-      return 2;
+      return kExitBadInput;
     }
   }
   verify::Diff d = verify::semantic_diff(*a.guideline, *b.guideline, a.name, b.name, o.timeout_ms);
@@ -242,18 +233,19 @@ void add_db_option(CLI::App* cmd, Options& o) {
 
 int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
   CLI::App app{"kb: the guideline knowledge base", "kb"};
+  add_version_flag(app, "kb");
   app.require_subcommand(1);
   Options o;
 
   auto* check = app.add_subcommand("check", "Parse and check guideline source files");
-  check->add_option("files", o.files, "Guideline sources (.kb); - reads standard input")->required();
+  check->add_option("sources", o.files, "Guideline files or folders of .kb files; - reads standard input")->required();
 
   auto* init = app.add_subcommand("init", "Create the knowledge base database (or update its schema)");
   add_db_option(init, o);
 
   auto* import = app.add_subcommand("import", "Append a version for every item whose text changed");
   add_db_option(import, o);
-  import->add_option("files", o.files, "Guideline sources (.kb); - reads standard input")->required();
+  import->add_option("sources", o.files, "Guideline files or folders of .kb files; - reads standard input")->required();
   import->add_option("--author", o.author, "Who makes the change")->required();
   import->add_option("--reason", o.reason, "Why")->required();
   import->add_option("--base", o.base, "Release the edit started from; refuse if others changed the same items");
@@ -284,7 +276,8 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   add_db_option(rec, o);
   rec->add_option("--patient", o.recommend.patient, "Patient JSON file; - reads standard input")->required();
   rec->add_option("--release", o.release, "Use this release instead of the current items");
-  rec->add_option("--source", o.files, "Use these guideline sources instead of the database");
+  rec->add_option("--source", o.files, "Use these guideline files or folders instead of the database")
+      ->allow_extra_args(false);
   rec->add_option("--format", o.recommend.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   rec->add_flag("--batch", o.recommend.batch, "Input is JSON Lines, one patient per line; output is JSON Lines");
 

@@ -5,16 +5,15 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "kb/printer.h"
-#include "kb/sha256.h"
-#include "kb/spec.h"
-#include "kb/store.h"
+#include "kb/store/ruleset.h"
+#include "kb/store/store.h"
+#include "report/diff_report.h"
+#include "report/dossier.h"
+#include "report/report.h"
 #include "solver/solver.h"
-#include "tools/cli_parse.h"
+#include "tools/cli_common.h"
 #include "tools/version.h"
 #include "verify/diff.h"
-#include "verify/dossier.h"
-#include "verify/report.h"
 
 namespace kb::cli {
 namespace {
@@ -61,7 +60,10 @@ std::vector<VerificationResult> results_of(const verify::Report& report, const G
     r.obligation = o.id;
     r.verdict = verify::status_name(o.status);
     r.millis = o.millis;
-    r.core = nlohmann::json(o.core).dump();
+    nlohmann::json rests_on = nlohmann::json::array();
+    for (ItemRef ref : o.rests_on) rests_on.push_back(verify::rests_on_json(g, ref));
+    r.core = rests_on.dump();
+    r.location = verify::location_json(g.item(o.subject).span).dump();
     if (o.witness) r.counterexample = patient_to_json(g, *o.witness).dump();
     r.detail = o.message;
     out.push_back(std::move(r));
@@ -69,39 +71,12 @@ std::vector<VerificationResult> results_of(const verify::Report& report, const G
   return out;
 }
 
-// The rule set to check: source files, or a release or the draft of the
-// database (then opened into `store`). Errors are printed; nullopt then.
-std::optional<Guideline> load_subject(const Args& a, std::optional<Store>& store, verify::Subject& subject,
-                                      std::ostream& err) {
-  if (!a.files.empty()) {
-    SourceMap sources;
-    Diagnostics diags;
-    auto g = load_files(a.files, sources, diags);
-    if (!g) err << diags.render(sources);
-    subject.name = "sources";
-    for (const auto& f : a.files) subject.name += " " + f;
-    return g;
-  }
-  auto opened = Store::open(a.db, OpenMode::Existing);
-  if (!opened) {
-    err << "kb-verify: " << opened.error().render() << "\n";
-    return std::nullopt;
-  }
-  store.emplace(std::move(opened.value()));
-  auto loaded = store->load(a.release.empty() ? std::nullopt : std::optional<std::string>(a.release));
-  if (!loaded) {
-    err << "kb-verify: " << loaded.error().render() << "\n";
-    return std::nullopt;
-  }
-  return std::move(loaded.value());
-}
-
 // Stores the run against the release it checked (the draft when none).
 bool record(Store& store, const Args& a, const verify::Report& report, const Guideline& g,
             const verify::Subject& subject, int code, std::ostream& err) {
   VerificationRun run;
   run.release = a.release.empty() ? std::nullopt : std::optional<std::string>(a.release);
-  run.content_hash = subject.content_hash;
+  run.content_hash = subject.release_hash;
   run.tool_version = kToolVersion;
   run.z3_version = report.z3_version;
   run.exit_code = code;
@@ -109,6 +84,52 @@ bool record(Store& store, const Args& a, const verify::Report& report, const Gui
   auto stored = store.record_verification(run);
   if (!stored) err << "kb-verify: results not stored: " << stored.error().render() << "\n";
   return static_cast<bool>(stored);
+}
+
+// Resolves --only ids to the properties, actions and rules they name.
+std::optional<std::vector<ItemRef>> resolve_only(const std::vector<std::string>& ids, const Guideline& g,
+                                                 std::ostream& err) {
+  std::vector<ItemRef> out;
+  for (const std::string& id : ids) {
+    bool known = false;
+    for (ItemKind kind : {ItemKind::Property, ItemKind::Action, ItemKind::Rule})
+      if (auto r = g.find(kind, id)) out.push_back(*r), known = true;
+    if (!known) {
+      err << "kb-verify: --only " << id << ": no property, action or rule has this id\n";
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+// The semantic diff against `against` (text and JSON), or an error message.
+struct DiffResult {
+  std::optional<nlohmann::json> json;
+  std::string text, error;
+  int exit_code = 0;
+};
+
+DiffResult diff_against(const std::string& against, const Args& a, const Guideline& g, const std::string& name) {
+  DiffResult out;
+  LoadedRuleSet base = load_rule_set(rule_set_source(against, a.db));
+  if (!base.guideline) {
+    out.error = "--against " + against + ": " + base.error;
+    return out;
+  }
+  verify::Diff d = verify::semantic_diff(*base.guideline, g, base.name, name, a.timeout_ms);
+  out.json = verify::diff_to_json(d, *base.guideline, g);
+  out.text = "\n" + verify::diff_to_text(d, g);
+  out.exit_code = d.exit_code();
+  return out;
+}
+
+// The release before `release` in the store, or "" (a dossier shows the diff against it).
+std::string previous_release(Store& store, const std::string& release) {
+  auto all = store.releases();
+  if (!all) return "";
+  for (std::size_t i = 1; i < all.value().size(); ++i)
+    if (all.value()[i].name == release) return all.value()[i - 1].name;
+  return "";
 }
 
 // `kb-verify --recheck DIR`: 0 when the manifest verifies and both solvers
@@ -136,12 +157,15 @@ int recheck(const std::string& dir, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{"kb-verify: prove a guideline's properties with Z3"};
+  CLI::App app{"kb-verify: prove a guideline's properties with Z3", "kb-verify"};
+  add_version_flag(app, "kb-verify");
   Args a;
   app.add_option("--db", a.db, "Knowledge base (default ./kb.sqlite)");
   app.add_option("--release", a.release, "Check this release instead of the current draft");
-  app.add_option("files", a.files, "Check these guideline sources instead of the database");
-  app.add_option("--only", a.only, "Only obligations about these ids (properties, actions, rules)");
+  app.add_option("sources", a.files, "Check these guideline files or folders instead of the database");
+  app.add_option("--only", a.only, "Only obligations about this id (property, action or rule); repeat or use commas")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   app.add_option("--format", a.format, "text, json or junit")->check(CLI::IsMember({"text", "json", "junit"}));
   app.add_option("--out", a.out_file, "Write the report here instead of standard output");
   app.add_option("--timeout-ms", a.timeout_ms, "Per-obligation solver limit in milliseconds (0: none)");
@@ -154,74 +178,64 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   if (!a.recheck.empty()) return recheck(a.recheck, out, err);
   if (!a.files.empty() && !a.release.empty()) {
     err << "kb-verify: give either source files or --release, not both\n";
-    return 2;
+    return kExitBadInput;
   }
 
-  std::optional<Store> store;
-  verify::Subject subject{a.release.empty() ? "draft" : "release " + a.release, "", kToolVersion};
-  std::optional<Guideline> g = load_subject(a, store, subject, err);
-  if (!g) return 2;
-  subject.content_hash = sha256_hex(guideline_text(*g));
-
+  RuleSetSource source{a.files, a.db, a.release.empty() ? std::nullopt : std::optional<std::string>(a.release)};
+  LoadedRuleSet loaded = load_rule_set(source);
+  if (!loaded.guideline) {
+    err << loaded.error;
+    return kExitBadInput;
+  }
+  const Guideline& g = *loaded.guideline;
+  if (g.rules.empty() && g.properties.empty()) {
+    err << "kb-verify: " << loaded.name << " has no rule and no property: there is nothing to prove\n";
+    return kExitBadInput;
+  }
+  verify::Subject subject{loaded.name, loaded.release_hash, kToolVersion};
   verify::Options options;
   options.timeout_ms = a.timeout_ms;
-  options.only = a.only;
-  for (const std::string& id : a.only) {
-    bool known = g->property_index(id) >= 0 || g->action_index(id) >= 0 || g->rule_index(id) >= 0;
-    if (!known) {
-      err << "kb-verify: --only " << id << ": no property, action or rule has this id\n";
-      return 2;
-    }
-  }
-  verify::Report report = verify::run(*g, options);
+  auto only = resolve_only(a.only, g, err);
+  if (!only) return kExitBadInput;
+  options.only = *only;
+  verify::Report report = verify::run(g, options);
   int code = report.exit_code(a.deny_warnings);
 
-  // A dossier of a release shows the diff against the release before it;
-  // only an explicit --against makes the diff part of the exit code.
-  const bool diff_decides = !a.against.empty();
-  if (a.against.empty() && !a.dossier.empty() && store && !a.release.empty()) {
-    auto all = store->releases();
-    if (all) {
-      for (std::size_t i = 1; i < all.value().size(); ++i)
-        if (all.value()[i].name == a.release) a.against = all.value()[i - 1].name;
+  // Only an explicit --against makes the diff part of the exit code.
+  std::string against = a.against;
+  if (against.empty() && !a.dossier.empty() && loaded.store && !a.release.empty())
+    against = previous_release(*loaded.store, a.release);
+  DiffResult diff;
+  if (!against.empty()) {
+    diff = diff_against(against, a, g, subject.name);
+    if (!diff.error.empty()) {
+      err << "kb-verify: " << diff.error;
+      return kExitBadInput;
     }
-  }
-  std::optional<nlohmann::json> diff_json;
-  std::string diff_text;
-  if (!a.against.empty()) {
-    LoadedSpec base = load_spec(a.against, a.db);
-    if (!base.guideline) {
-      err << "kb-verify: --against " << a.against << ": " << base.error;
-      return 2;
-    }
-    verify::Diff d = verify::semantic_diff(*base.guideline, *g, base.name, subject.name, a.timeout_ms);
-    diff_json = verify::diff_to_json(d, *base.guideline, *g);
-    diff_text = "\n" + verify::diff_to_text(d, *g);
-    if (code == 0 && diff_decides) code = d.exit_code();
+    if (code == 0 && !a.against.empty()) code = diff.exit_code;
   }
 
   std::string text;
   if (a.format == "json") {
-    nlohmann::json j = verify::to_json(report, *g, subject);
-    if (diff_json) j["diff"] = *diff_json;
+    nlohmann::json j = verify::to_json(report, g, subject);
+    if (diff.json) j["diff"] = *diff.json;
     text = j.dump(2) + "\n";
   } else if (a.format == "junit") {
     text = verify::to_junit(report, subject, a.deny_warnings);
   } else {
-    text = verify::to_text(report, *g, subject) + diff_text;
+    text = verify::to_text(report, g, subject) + diff.text;
   }
   if (a.out_file.empty()) out << text;
-  else if (!write_atomically(a.out_file, text, err)) return 2;
+  else if (!write_atomically(a.out_file, text, err)) return kExitBadInput;
 
   if (!a.dossier.empty()) {
-    std::string problem = verify::write_dossier(a.dossier, report, *g, subject, diff_json);
+    std::string problem = verify::write_dossier(a.dossier, report, g, subject, diff.json);
     if (!problem.empty()) {
       err << "kb-verify: dossier not written: " << problem << "\n";
-      return 2;
+      return kExitBadInput;
     }
   }
-
-  if (store && !record(*store, a, report, *g, subject, code, err)) return 2;
+  if (loaded.store && !record(*loaded.store, a, report, g, subject, code, err)) return kExitBadInput;
   return code;
 }
 

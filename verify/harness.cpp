@@ -4,8 +4,6 @@
 #include <chrono>
 #include <set>
 
-#include "solver/solver.h"
-
 namespace verify {
 
 const char* status_name(Status s) {
@@ -18,6 +16,32 @@ const char* status_name(Status s) {
     case Status::Disagreement: return "translator-disagreement";
     case Status::Warning: return "warning";
     case Status::Ok: return "ok";
+  }
+  return "?";
+}
+
+const char* kind_name(Kind k) {
+  switch (k) {
+    case Kind::Property: return "property";
+    case Kind::Conflict: return "conflict";
+    case Kind::DeadRule: return "dead-rule";
+    case Kind::RedundantRule: return "redundant-rule";
+    case Kind::VacuousProperty: return "vacuous-property";
+    case Kind::RuleFreeProperty: return "rule-free-property";
+    case Kind::UncoveredRule: return "uncovered-rule";
+  }
+  return "?";
+}
+
+const char* id_prefix(Kind k) {
+  switch (k) {
+    case Kind::Property: return "property";
+    case Kind::Conflict: return "conflict";
+    case Kind::DeadRule: return "dead";
+    case Kind::RedundantRule: return "redundant";
+    case Kind::VacuousProperty: return "vacuous";
+    case Kind::RuleFreeProperty: return "rule-free";
+    case Kind::UncoveredRule: return "uncovered";
   }
   return "?";
 }
@@ -36,19 +60,8 @@ int Report::exit_code(bool deny_warnings) const {
 
 namespace {
 
-std::string bits_text(const kb::Guideline& g, const kb::Outcome& o) {
-  std::string out;
-  for (std::size_t a = 0; a < o.actions.size(); ++a) {
-    if (!o.actions[a]) continue;
-    out += (out.empty() ? "" : ", ") + g.actions[a].name + "=";
-    std::string s;
-    if (o.actions[a] & kb::kRecommended) s += "recommended";
-    if (o.actions[a] & kb::kConsidered) s += std::string(s.empty() ? "" : "+") + "considered";
-    if (o.actions[a] & kb::kAvoided) s += std::string(s.empty() ? "" : "+") + "avoided";
-    out += s;
-  }
-  return out.empty() ? "no action" : out;
-}
+using kb::ItemKind;
+using kb::ItemRef;
 
 class Harness {
  public:
@@ -57,234 +70,203 @@ class Harness {
 
   Report run() {
     auto start = std::chrono::steady_clock::now();
-    for (std::size_t p = 0; p < g_.properties.size(); ++p)
-      if (wanted(g_.properties[p].name)) property(static_cast<int>(p));
-    for (std::size_t a = 0; a < g_.actions.size(); ++a)
-      if (wanted(g_.actions[a].name)) conflict(static_cast<int>(a));
+    for (int p = 0; p < count(g_.properties); ++p)
+      if (wanted({ItemKind::Property, p})) property(p);
+    for (int a = 0; a < count(g_.actions); ++a)
+      if (wanted({ItemKind::Action, a})) conflict(a);
     if (opt_.lints) {
-      for (std::size_t r = 0; r < g_.rules.size(); ++r)
-        if (wanted(g_.rules[r].name)) rule_lints(static_cast<int>(r));
-      for (std::size_t p = 0; p < g_.properties.size(); ++p)
-        if (wanted(g_.properties[p].name)) vacuity(static_cast<int>(p));
+      for (int r = 0; r < count(g_.rules); ++r)
+        if (wanted({ItemKind::Rule, r})) rule_lints(r);
+      for (int p = 0; p < count(g_.properties); ++p)
+        if (wanted({ItemKind::Property, p})) vacuity(p);
       if (opt_.only.empty()) coverage();
     }
+    for (Obligation& o : report_.obligations) trace(o);
     report_.total_millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     report_.z3_version = solver::Solver::z3_version();
     return std::move(report_);
   }
 
  private:
-  bool wanted(const std::string& id) const {
-    return opt_.only.empty() || std::find(opt_.only.begin(), opt_.only.end(), id) != opt_.only.end();
+  static int count(const std::vector<kb::Item>& v) { return static_cast<int>(v.size()); }
+
+  bool wanted(ItemRef r) const {
+    return opt_.only.empty() || std::find(opt_.only.begin(), opt_.only.end(), r) != opt_.only.end();
   }
 
-  // Asks the solver and records the question on the obligation.
-  solver::Answer ask(Obligation& o, solver::Query q, int index) {
-    solver::Answer a = s_.ask(q, index);
-    o.query = q;
-    o.query_index = index;
-    o.answer = a.verdict;
-    o.millis = a.millis;
-    return a;
-  }
-
-  Obligation& add(std::string id, std::string kind, const kb::Item& subject, std::string description) {
+  Obligation& add(Kind kind, ItemRef subject, std::string description) {
     Obligation o;
-    o.id = std::move(id);
-    o.kind = std::move(kind);
-    o.subject = g_.versioned_id(subject);
+    o.kind = kind;
+    o.subject = subject;
+    o.id = std::string(id_prefix(kind)) + ":" + g_.item(subject).name;
     o.description = std::move(description);
     report_.obligations.push_back(std::move(o));
     return report_.obligations.back();
   }
 
-  void unknown(Obligation& o, const solver::Answer& a) {
-    o.status = Status::Unknown;
-    o.message = "solver gave no answer (" + (a.reason.empty() ? std::string("unknown") : a.reason) +
-                "); not counted as proved";
-  }
+  // The answer to a query, and the witness replayed (when it has one).
+  struct Decided {
+    solver::Answer answer;
+    kb::Outcome concrete;  // the recommender's outcome for the witness
+  };
 
-  // Replays a witness: it must be a valid patient and the recommender must
-  // compute exactly the solver's outcome. Returns false (and marks `o`) if not.
-  bool replay(Obligation& o, const solver::Answer& a, kb::Outcome& concrete) {
-    o.witness = a.model;
-    int broken = rec_.broken_constraint(*a.model);
-    rec_.evaluate(*a.model, concrete);
-    for (std::size_t r = 0; r < g_.rules.size(); ++r)
-      if (concrete.fired[r]) o.fired.push_back(g_.versioned_id(g_.rules[r]));
+  // The ladder every obligation climbs: ask; Unknown is never a verdict; a
+  // witness must be a valid patient whose outcome the recommender computes
+  // exactly as the solver did. Returns nullopt when `o` is settled (unknown
+  // or disagreement), otherwise the answer for the caller to judge.
+  std::optional<Decided> decide(Obligation& o, solver::Query q, int index) {
+    Decided d{s_.ask(q, index), {}};
+    o.query = q;
+    o.query_index = index;
+    o.answer = d.answer.verdict;
+    o.millis = d.answer.millis;
+    if (d.answer.verdict == solver::Verdict::Unknown) {
+      o.status = Status::Unknown;
+      o.message = "solver gave no answer (" + (d.answer.reason.empty() ? std::string("unknown") : d.answer.reason) +
+                  "); not counted as proved";
+      return std::nullopt;
+    }
+    if (d.answer.verdict == solver::Verdict::Unsat) {
+      o.rests_on = d.answer.core;
+      return d;
+    }
+    if (!d.answer.model) return d;  // a Sat answer without a witness (premise and rule-free queries)
+    o.witness = d.answer.model;
+    int broken = rec_.broken_constraint(*d.answer.model);
+    rec_.evaluate(*d.answer.model, d.concrete);
+    for (int r = 0; r < count(g_.rules); ++r)
+      if (d.concrete.fired[r]) o.fired.push_back(r);
     std::string problem;
     if (broken >= 0) problem = "the solver's patient breaks constraint " + g_.constraints[broken].name;
-    else if (a.outcome && (a.outcome->fired != concrete.fired || a.outcome->actions != concrete.actions))
+    else if (d.answer.outcome &&
+             (d.answer.outcome->fired != d.concrete.fired || d.answer.outcome->actions != d.concrete.actions))
       problem = "the rules give different answers for the solver's patient";
-    if (problem.empty()) return true;
-    o.status = Status::Disagreement;
-    o.message = "translator disagreement: " + problem;
-    o.solver_says = a.outcome ? bits_text(g_, *a.outcome) : "";
-    o.recommender_says = bits_text(g_, concrete);
-    return false;
+    if (problem.empty()) return d;
+    disagree(o, problem, d.answer.outcome ? kb::actions_text(g_, *d.answer.outcome) : "",
+             kb::actions_text(g_, d.concrete));
+    return std::nullopt;
   }
 
-  std::vector<std::string> core_ids(const std::vector<std::string>& core, std::vector<int>& evidence) {
-    std::vector<std::string> out;
-    std::set<int> refs(evidence.begin(), evidence.end());
-    for (const std::string& lit : core) {
-      auto colon = lit.find(':');
-      std::string kind = lit.substr(0, colon), name = lit.substr(colon + 1);
-      if (kind == "rule") {
-        const kb::Item& r = g_.rules[g_.rule_index(name)];
-        out.push_back(g_.versioned_id(r));
-        refs.insert(r.cites.begin(), r.cites.end());
-        covered_.insert(name);
-      } else {
-        for (const kb::Item& c : g_.constraints)
-          if (c.name == name) out.push_back(g_.versioned_id(c));
-      }
+  void disagree(Obligation& o, const std::string& problem, std::string solver_says, std::string recommender_says) {
+    o.status = Status::Disagreement;
+    o.message = "translator disagreement: " + problem;
+    o.solver_says = std::move(solver_says);
+    o.recommender_says = std::move(recommender_says);
+  }
+
+  // A lint whose witness was only needed for the replay keeps no patient.
+  static void settle(Obligation& o, Status status, std::string message) {
+    o.status = status;
+    o.message = std::move(message);
+    if (status == Status::Ok) {
+      o.witness.reset();
+      o.fired.clear();
     }
-    evidence.assign(refs.begin(), refs.end());
-    return out;
   }
 
   void property(int p) {
     const kb::Item& prop = g_.properties[p];
-    Obligation& o = add("property:" + prop.name, "property", prop, prop.description);
-    solver::Answer a = ask(o, solver::Query::PropertyFails, p);
-    if (a.verdict == solver::Verdict::Unknown) return unknown(o, a);
-    if (a.verdict == solver::Verdict::Unsat) {
-      o.evidence = prop.cites;
-      o.core = core_ids(a.core, o.evidence);
-      o.status = Status::Proved;
-      o.message = "holds for every valid patient";
-      return;
+    Obligation& o = add(Kind::Property, {ItemKind::Property, p}, prop.description);
+    auto d = decide(o, solver::Query::PropertyFails, p);
+    if (!d) return;
+    if (d->answer.verdict == solver::Verdict::Unsat) {
+      for (ItemRef r : o.rests_on)
+        if (r.kind == ItemKind::Rule) covered_.insert(r.index);
+      return settle(o, Status::Proved, "holds for every valid patient");
     }
-    kb::Outcome concrete;
-    if (!replay(o, a, concrete)) return;
-    if (rec_.property_holds(p, *a.model, concrete)) {
-      o.status = Status::Disagreement;
-      o.message = "translator disagreement: the solver's counterexample satisfies the property when evaluated";
-      o.solver_says = "property violated";
-      o.recommender_says = "property holds (" + bits_text(g_, concrete) + ")";
-      return;
-    }
-    o.status = Status::Violated;
-    o.message = "a valid patient breaks it";
+    if (rec_.property_holds(p, *d->answer.model, d->concrete))
+      return disagree(o, "the solver's counterexample satisfies the property when evaluated", "property violated",
+                      "property holds (" + kb::actions_text(g_, d->concrete) + ")");
+    settle(o, Status::Violated, "a valid patient breaks it");
   }
 
   void conflict(int a) {
     const kb::Item& action = g_.actions[a];
     bool offered = false, avoided = false;
-    for (const kb::Item& r : g_.rules) {
-      if (r.action != action.name) continue;
-      (r.strength == kb::Strength::Avoid ? avoided : offered) = true;
-    }
+    for (const kb::Item& r : g_.rules)
+      if (r.action_index == a) (r.strength == kb::Strength::Avoid ? avoided : offered) = true;
     if (!offered || !avoided) return;  // no rule pair can conflict
-    Obligation& o = add("conflict:" + action.name, "conflict", action,
+    Obligation& o = add(Kind::Conflict, {ItemKind::Action, a},
                         "no valid patient gets " + action.name + " both offered and avoided");
-    solver::Answer ans = ask(o, solver::Query::Conflict, a);
-    if (ans.verdict == solver::Verdict::Unknown) return unknown(o, ans);
-    if (ans.verdict == solver::Verdict::Unsat) {
-      o.core = core_ids(ans.core, o.evidence);
-      o.status = Status::NoConflict;
-      o.message = "no valid patient gets it both offered and avoided";
-      return;
+    auto d = decide(o, solver::Query::Conflict, a);
+    if (!d) return;
+    if (d->answer.verdict == solver::Verdict::Unsat) {
+      for (ItemRef r : o.rests_on)
+        if (r.kind == ItemKind::Rule) covered_.insert(r.index);
+      return settle(o, Status::NoConflict, "no valid patient gets it both offered and avoided");
     }
-    kb::Outcome concrete;
-    if (!replay(o, ans, concrete)) return;
-    if (!concrete.conflict(a)) {
-      o.status = Status::Disagreement;
-      o.message = "translator disagreement: the solver's conflict does not occur when evaluated";
-      return;
-    }
-    o.status = Status::Conflict;
-    o.message = action.name + " is both offered and avoided for a valid patient";
+    if (!d->concrete.conflict(a))
+      return disagree(o, "the solver's conflict does not occur when evaluated", "", "");
+    settle(o, Status::Conflict, action.name + " is both offered and avoided for a valid patient");
   }
 
   void rule_lints(int r) {
     const kb::Item& rule = g_.rules[r];
-    Obligation& dead = add("dead:" + rule.name, "dead-rule", rule, "some valid patient meets the rule's condition");
-    solver::Answer a = ask(dead, solver::Query::RuleFires, r);
-    if (a.verdict == solver::Verdict::Unknown) return unknown(dead, a);
-    if (a.verdict == solver::Verdict::Unsat) {
-      dead.status = Status::Warning;
-      dead.message = "dead rule: no valid patient meets its condition";
-      return;
-    }
-    kb::Outcome concrete;
-    if (!replay(dead, a, concrete)) return;
-    if (!concrete.fired[r]) {
-      dead.status = Status::Disagreement;
-      dead.message = "translator disagreement: the solver's patient does not fire the rule when evaluated";
-      return;
-    }
-    dead.status = Status::Ok;
-    dead.message = "fires for " + kb::describe_patient(g_, *a.model);
-    dead.witness.reset();
-    dead.fired.clear();
+    Obligation& dead = add(Kind::DeadRule, {ItemKind::Rule, r}, "some valid patient meets the rule's condition");
+    auto d = decide(dead, solver::Query::RuleFires, r);
+    if (!d) return;
+    if (d->answer.verdict == solver::Verdict::Unsat)
+      return settle(dead, Status::Warning, "dead rule: no valid patient meets its condition");
+    if (!d->concrete.fired[r])
+      return disagree(dead, "the solver's patient does not fire the rule when evaluated", "", "");
+    settle(dead, Status::Ok, "fires for " + kb::describe_patient(g_, *d->answer.model));
 
-    Obligation& red = add("redundant:" + rule.name, "redundant-rule", rule,
-                          "removing the rule changes some valid patient's output");
-    solver::Answer b = ask(red, solver::Query::RuleMatters, r);
-    if (b.verdict == solver::Verdict::Unknown) return unknown(red, b);
-    if (b.verdict == solver::Verdict::Unsat) {
-      red.status = Status::Warning;
-      red.message = std::string("redundant rule: whenever it fires, another rule already ") + kb::strength_name(rule.strength) +
-                    "s " + rule.action;
-      return;
-    }
-    if (!replay(red, b, concrete)) return;
-    bool alone = concrete.fired[r];
-    for (std::size_t k = 0; k < g_.rules.size(); ++k)
-      if (k != static_cast<std::size_t>(r) && concrete.fired[k] && g_.rules[k].action == rule.action &&
+    Obligation& red = add(Kind::RedundantRule, {ItemKind::Rule, r}, "removing the rule changes some valid patient's output");
+    auto e = decide(red, solver::Query::RuleMatters, r);
+    if (!e) return;
+    if (e->answer.verdict == solver::Verdict::Unsat)
+      return settle(red, Status::Warning, std::string("redundant rule: whenever it fires, another rule already ") +
+                                              kb::strength_name(rule.strength) + "s " + rule.action);
+    bool alone = e->concrete.fired[r];
+    for (int k = 0; k < count(g_.rules); ++k)
+      if (k != r && e->concrete.fired[k] && g_.rules[k].action_index == rule.action_index &&
           g_.rules[k].strength == rule.strength)
         alone = false;
-    if (!alone) {
-      red.status = Status::Disagreement;
-      red.message = "translator disagreement: the rule is not the only one giving its answer for the solver's patient";
-      return;
-    }
-    red.status = Status::Ok;
-    red.message = "only this rule gives its answer for " + kb::describe_patient(g_, *b.model);
-    red.witness.reset();
-    red.fired.clear();
+    if (!alone) return disagree(red, "the rule is not the only one giving its answer for the solver's patient", "", "");
+    settle(red, Status::Ok, "only this rule gives its answer for " + kb::describe_patient(g_, *e->answer.model));
   }
 
   void vacuity(int p) {
     const kb::Item& prop = g_.properties[p];
     if (prop.expr->op == kb::Op::Implies) {
-      Obligation& o = add("vacuous:" + prop.name, "vacuous-property", prop, "some valid patient meets the premise");
-      solver::Answer a = ask(o, solver::Query::PremiseHolds, p);
-      if (a.verdict == solver::Verdict::Unknown) {
-        unknown(o, a);
-      } else if (a.verdict == solver::Verdict::Unsat) {
-        o.status = Status::Warning;
-        o.message = "vacuous: no valid patient meets the premise of the implication";
-      } else {
-        o.status = Status::Ok;
-        o.message = "some valid patient meets the premise";
+      Obligation& o = add(Kind::VacuousProperty, {ItemKind::Property, p}, "some valid patient meets the premise");
+      if (auto d = decide(o, solver::Query::PremiseHolds, p)) {
+        if (d->answer.verdict == solver::Verdict::Unsat)
+          settle(o, Status::Warning, "vacuous: no valid patient meets the premise of the implication");
+        else
+          settle(o, Status::Ok, "some valid patient meets the premise");
       }
     }
-    Obligation& o = add("rule-free:" + prop.name, "rule-free-property", prop, "the property depends on the rules");
-    solver::Answer a = ask(o, solver::Query::FailsWithoutRules, p);
-    if (a.verdict == solver::Verdict::Unknown) return unknown(o, a);
-    if (a.verdict == solver::Verdict::Unsat) {
-      o.status = Status::Warning;
-      o.message = "vacuous: holds with every rule removed (it constrains patients only)";
-      return;
-    }
-    o.status = Status::Ok;
-    o.message = "fails with every rule removed, so it tests the rules";
+    Obligation& o = add(Kind::RuleFreeProperty, {ItemKind::Property, p}, "the property depends on the rules");
+    auto d = decide(o, solver::Query::FailsWithoutRules, p);
+    if (!d) return;
+    if (d->answer.verdict == solver::Verdict::Unsat)
+      return settle(o, Status::Warning, "vacuous: holds with every rule removed (it constrains patients only)");
+    settle(o, Status::Ok, "fails with every rule removed, so it tests the rules");
   }
 
   void coverage() {
-    for (const kb::Item& r : g_.rules) {
-      Obligation& o = add("uncovered:" + r.name, "uncovered-rule", r, "some proof rests on the rule");
-      if (covered_.count(r.name)) {
-        o.status = Status::Ok;
-        o.message = "in the core of a proof";
-      } else {
-        o.status = Status::Warning;
-        o.message = "uncovered: no proved property or conflict check rests on this rule";
-      }
+    for (int r = 0; r < count(g_.rules); ++r) {
+      Obligation& o = add(Kind::UncoveredRule, {ItemKind::Rule, r}, "some proof rests on the rule");
+      if (covered_.count(r)) settle(o, Status::Ok, "in the core of a proof");
+      else settle(o, Status::Warning, "uncovered: no proved property or conflict check rests on this rule");
     }
+  }
+
+  // Completes what the verdict rests on: the subject, the core (already in
+  // rests_on) or the witness's fired rules, and their dependencies; the
+  // evidence is what the subject and those rules cite.
+  void trace(Obligation& o) {
+    std::vector<ItemRef> roots = o.rests_on;
+    roots.push_back(o.subject);
+    for (int r : o.fired) roots.push_back({ItemKind::Rule, r});
+    o.rests_on = kb::dependency_closure(g_, roots);
+    std::set<int> refs;
+    for (ItemRef r : o.rests_on) {
+      const kb::Item& it = g_.item(r);
+      if (r.kind == ItemKind::Rule || r.kind == ItemKind::Property) refs.insert(it.cites.begin(), it.cites.end());
+    }
+    o.evidence.assign(refs.begin(), refs.end());
   }
 
   const kb::Guideline& g_;
@@ -292,7 +274,7 @@ class Harness {
   kb::Recommender rec_;
   solver::Solver s_;
   Report report_;
-  std::set<std::string> covered_;
+  std::set<int> covered_;
 };
 
 }  // namespace

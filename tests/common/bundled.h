@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "kb/guideline.h"
-#include "kb/parser.h"
+#include "kb/model/guideline.h"
+#include "kb/lang/parser.h"
+#include "kb/model/checker.h"
+#include "kb/model/sources.h"
 
 namespace kb::testing {
 

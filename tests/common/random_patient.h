@@ -8,7 +8,7 @@
 #include <random>
 #include <set>
 
-#include "kb/recommender.h"
+#include "kb/eval/recommender.h"
 
 namespace kb::testing {
 

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "kb/printer.h"
+#include "kb/lang/printer.h"
 #include "tests/common/bundled.h"
 
 namespace {

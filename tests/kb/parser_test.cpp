@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "kb/guideline.h"
-#include "kb/parser.h"
-#include "kb/printer.h"
+#include "kb/model/guideline.h"
+#include "kb/lang/parser.h"
+#include "kb/model/checker.h"
+#include "kb/model/sources.h"
+#include "kb/lang/printer.h"
 #include "tests/common/random_guideline.h"
 
 namespace {
@@ -143,7 +145,7 @@ TEST(Checker, reports_every_semantic_error_in_one_pass) {
 TEST(Diagnostics, render_shows_line_and_caret) {
   Checked c = check_text("property P \"p\" bord\n");
   EXPECT_EQ(c.rendered,
-            "test.kb:8:16: error: unknown name 'bord'; did you mean 'board'?\n"
+            "test.kb:8:16: error: unknown name 'bord'; did you mean 'board'? [unknown-name]\n"
             "  property P \"p\" bord\n"
             "                 ^\n");
 }

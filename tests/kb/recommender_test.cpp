@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "kb/parser.h"
-#include "kb/recommender.h"
+#include "kb/lang/parser.h"
+#include "kb/model/checker.h"
+#include "kb/model/sources.h"
+#include "kb/eval/recommender.h"
 #include "tests/common/bundled.h"
 #include "tests/common/random_patient.h"
 

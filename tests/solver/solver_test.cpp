@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "kb/parser.h"
+#include "kb/lang/parser.h"
 #include "solver/solver.h"
 #include "tests/common/bundled.h"
 #include "tests/common/random_guideline.h"
@@ -34,10 +34,11 @@ TEST(Solver, proves_a_property_with_a_core_naming_the_rule) {
   solver::Solver s(g, 0);
   solver::Answer a = s.ask(solver::Query::PropertyFails, g.property_index("P-MDT"));
   ASSERT_EQ(a.verdict, solver::Verdict::Unsat);
-  EXPECT_EQ(a.core, std::vector<std::string>{"rule:MDT-1"});
+  using kb::ItemKind;
+  EXPECT_EQ(a.core, (std::vector<kb::ItemRef>{{ItemKind::Rule, g.rule_index("MDT-1")}}));
   solver::Answer b = s.ask(solver::Query::PropertyFails, g.property_index("P-SRS"));
   ASSERT_EQ(b.verdict, solver::Verdict::Unsat);
-  EXPECT_EQ(b.core, (std::vector<std::string>{"constraint:C-CNS", "rule:SRS-1"}));
+  EXPECT_EQ(b.core, (std::vector<kb::ItemRef>{*g.find(ItemKind::Constraint, "C-CNS"), {ItemKind::Rule, g.rule_index("SRS-1")}}));
 }
 
 TEST(Solver, counterexample_really_breaks_the_property) {

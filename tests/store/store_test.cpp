@@ -15,10 +15,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "kb/parser.h"
-#include "kb/printer.h"
-#include "kb/sha256.h"
-#include "kb/store.h"
+#include "kb/lang/parser.h"
+#include "kb/model/checker.h"
+#include "kb/lang/printer.h"
+#include "kb/hash/sha256.h"
+#include "kb/store/store.h"
 #include "tests/common/cli.h"
 
 extern char** environ;
@@ -252,12 +253,15 @@ TEST(Store, row_hash_follows_the_documented_serialization) {
   SQLite::Database raw(k.db, SQLite::OPEN_READONLY);
   SQLite::Statement st(raw,
                        "SELECT seq, kind, name, version, retired, strength, action, source, author, created_utc, "
-                       "reason, content_hash, prev_hash, row_hash FROM item_version ORDER BY seq");
+                       "reason, content_hash, prev_hash, row_hash, origin_file, origin_line, origin_column, "
+                       "origin_end_line, origin_end_column, hash_format FROM item_version ORDER BY seq");
   std::string prev(64, '0');
   int rules = 0;
   while (st.executeStep()) {
     std::string s;
-    for (int i = 0; i < 13; ++i) {
+    // Hash format 2 (every row written since schema 2) appends the origin.
+    ASSERT_EQ(st.getColumn(19).getInt(), 2);
+    for (int i : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 15, 16, 17, 18}) {
       const auto& c = st.getColumn(i);
       s += c.isNull() ? std::string("-\n") : std::to_string(c.getString().size()) + ":" + c.getString() + "\n";
     }

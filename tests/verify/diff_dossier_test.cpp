@@ -7,12 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "kb/parser.h"
+#include "kb/lang/parser.h"
 #include "tests/common/bundled.h"
 #include "tests/common/cli.h"
 #include "verify/diff.h"
-#include "verify/dossier.h"
-#include "kb/sha256.h"
+#include "report/dossier.h"
+#include "kb/hash/sha256.h"
+#include "report/diff_report.h"
 
 namespace {
 
@@ -36,7 +37,7 @@ std::string bundled_text_with(const std::string& from, const std::string& to) {
 
 const verify::AnswerChange* answer(const verify::Diff& d, const std::string& action, const std::string& atom) {
   for (const auto& a : d.answers)
-    if (a.action == action && a.atom == atom) return &a;
+    if (a.action == action && kb::atom_name(a.atom) == atom) return &a;
   return nullptr;
 }
 
@@ -49,7 +50,7 @@ TEST(Diff, raising_minimum_response_to_6_months_affects_exactly_3_to_5_months) {
   EXPECT_EQ(d.items[0].name, "min_response_months");
   const auto* mdt = answer(d, "mdt", "considered");
   ASSERT_NE(mdt, nullptr);
-  ASSERT_EQ(mdt->status, "changed");
+  ASSERT_EQ(mdt->status, verify::AnswerStatus::Changed);
   EXPECT_TRUE(mdt->answer_before);
   EXPECT_FALSE(mdt->answer_after);
   EXPECT_EQ(mdt->rules_before, std::vector<std::string>{"MDT-OFFER@draft"});
@@ -57,9 +58,9 @@ TEST(Diff, raising_minimum_response_to_6_months_affects_exactly_3_to_5_months) {
   int months = after.fact_index("response_months");
   std::size_t changed = 0;
   for (const auto& a : d.answers) {
-    EXPECT_NE(a.status, "disagreement") << a.action;
-    EXPECT_NE(a.status, "unknown") << a.action;
-    if (a.status != "changed") continue;
+    EXPECT_NE(a.status, verify::AnswerStatus::Disagreement) << a.action;
+    EXPECT_NE(a.status, verify::AnswerStatus::Unknown) << a.action;
+    if (a.status != verify::AnswerStatus::Changed) continue;
     ++changed;
     // Every witness, and every affected patient, has 3, 4 or 5 months of response.
     EXPECT_GE((*a.patient_after)[months], 3) << a.action;
@@ -89,7 +90,7 @@ TEST(Diff, a_rewording_that_keeps_the_meaning_is_no_change) {
   kb::Guideline after = kb::testing::checked(text, "edited.kb");
   verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
   EXPECT_EQ(d.items.size(), 2u);
-  for (const auto& a : d.answers) EXPECT_EQ(a.status, "unchanged") << a.action << " " << a.atom;
+  for (const auto& a : d.answers) EXPECT_EQ(a.status, verify::AnswerStatus::Unchanged) << a.action << " " << kb::atom_name(a.atom);
   EXPECT_EQ(d.exit_code(), 0);
   EXPECT_NE(verify::diff_to_text(d, after).find("No patient is affected (proved)."), std::string::npos);
 }
@@ -101,8 +102,8 @@ TEST(Diff, a_retired_rule_and_a_new_rule_are_both_shown) {
   verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
   bool retired = false, added = false;
   for (const auto& i : d.items) {
-    retired |= i.change == "retired" && i.name == "MDT-COUNSEL";
-    added |= i.change == "added" && i.name == "MDT-COUNSEL-V2";
+    retired |= i.change == verify::ItemChangeKind::Retired && i.name == "MDT-COUNSEL";
+    added |= i.change == verify::ItemChangeKind::Added && i.name == "MDT-COUNSEL-V2";
   }
   EXPECT_TRUE(retired);
   EXPECT_TRUE(added);
@@ -168,7 +169,8 @@ TEST_F(Workspace, dossier_verifies_rechecks_with_two_solvers_and_catches_tamperi
   nlohmann::json j = nlohmann::json::parse(read(dossier + "/dossier.json"));
   EXPECT_EQ(j["schema"], "kb-dossier/1");
   std::string smt = read(dossier + "/obligations/property.NO-MDT-WITHOUT-MINIMUM-RESPONSE.smt2");
-  EXPECT_NE(smt.find("; expect: unsat"), std::string::npos);
+  EXPECT_EQ(j["smt2"]["property:NO-MDT-WITHOUT-MINIMUM-RESPONSE"]["expect"], "unsat");
+  EXPECT_EQ(smt.find("expect:"), std::string::npos);  // the answer is never in item-controlled text
   EXPECT_NE(smt.find("; rule MDT-OFFER@draft"), std::string::npos);
   EXPECT_NE(smt.find("(check-sat)"), std::string::npos);
 
@@ -195,9 +197,10 @@ TEST_F(Workspace, recheck_catches_a_solver_disagreeing_with_a_recorded_answer) {
   ASSERT_EQ(verify_run(args).code, 0);
   // Rewrite the recorded answer and the manifest consistently: the files are
   // intact but the claim is false, which only the solvers can tell.
-  std::string rel = "obligations/property.MDT-WITH-COUNSELLING.smt2";
-  std::string text = read(dossier + "/" + rel);
-  text.replace(text.find("; expect: unsat"), 15, "; expect: sat  ");
+  std::string rel = "dossier.json";
+  nlohmann::json dj = nlohmann::json::parse(read(dossier + "/" + rel));
+  dj["smt2"]["property:MDT-WITH-COUNSELLING"]["expect"] = "sat";
+  std::string text = dj.dump(2) + "\n";
   std::ofstream(dossier + "/" + rel) << text;
   std::string manifest = read(dossier + "/MANIFEST.sha256"), fixed;
   std::istringstream lines(manifest);
@@ -206,7 +209,7 @@ TEST_F(Workspace, recheck_catches_a_solver_disagreeing_with_a_recorded_answer) {
   std::ofstream(dossier + "/MANIFEST.sha256") << fixed;
   CliRun r = verify_run({"--recheck", dossier});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("solvers disagree with the recorded answer (recorded sat  , z3 unsat, cvc5 unsat)"),
+  EXPECT_NE(r.out.find("solvers disagree with the recorded answer (recorded sat, z3 unsat, cvc5 unsat)"),
             std::string::npos)
       << r.out;
 }

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "kb/parser.h"
+#include "kb/lang/parser.h"
 #include "solver/solver.h"
 #include "tests/common/bundled.h"
 #include "tests/common/random_guideline.h"
@@ -48,7 +48,7 @@ rule AVOID when lesions > 5 then avoid mdt because "x" source "y"
   kb::Outcome out;
   rec.evaluate(*o.witness, out);
   EXPECT_TRUE(out.conflict(0));
-  EXPECT_EQ(o.fired, (std::vector<std::string>{"OFFER@draft", "AVOID@draft"}));
+  EXPECT_EQ(o.fired, (std::vector<int>{g.rule_index("OFFER"), g.rule_index("AVOID")}));
   EXPECT_EQ(r.exit_code(false), 1);
 }
 
@@ -104,7 +104,10 @@ property REAL "bone gets bma" bone implies recommended(bma)
   EXPECT_EQ(find(r, "vacuous:REAL").status, verify::Status::Ok);
   EXPECT_EQ(find(r, "rule-free:REAL").status, verify::Status::Ok);
   EXPECT_EQ(find(r, "property:REAL").status, verify::Status::Proved);
-  EXPECT_EQ(find(r, "property:REAL").core, std::vector<std::string>{"BMA@draft"});
+  // It rests on the property, the rule and the facts they name.
+  std::vector<kb::ItemRef> rests = find(r, "property:REAL").rests_on;
+  EXPECT_EQ(rests, (std::vector<kb::ItemRef>{*g.find(kb::ItemKind::Fact, "bone"), *g.find(kb::ItemKind::Rule, "BMA"),
+                                             *g.find(kb::ItemKind::Property, "REAL")}));
 }
 
 TEST(Harness, uncovered_rule_is_a_warning) {
@@ -146,18 +149,25 @@ property P "no MDT below 6 months" offered(mdt) implies months >= 6
   EXPECT_EQ(r.exit_code(false), 2);
 }
 
-// Every proof of the bundled guideline re-proves with only its core's rules.
-TEST(Harness, bundled_cores_reprove_with_only_their_rules) {
+// Every proof of the bundled guideline re-proves with only the rules it
+// reports resting on.
+TEST(Harness, bundled_proofs_reprove_with_only_the_rules_they_rest_on) {
   const kb::Guideline& g = kb::testing::bundled();
+  verify::Options options;
+  options.lints = false;
+  verify::Report r = verify::run(g, options);
   solver::Solver s(g, 0);
-  for (std::size_t p = 0; p < g.properties.size(); ++p) {
-    solver::Answer a = s.ask(solver::Query::PropertyFails, static_cast<int>(p));
-    ASSERT_EQ(a.verdict, solver::Verdict::Unsat) << g.properties[p].name;
+  std::size_t proved = 0;
+  for (const verify::Obligation& o : r.obligations) {
+    if (o.kind != verify::Kind::Property) continue;
+    ASSERT_EQ(o.status, verify::Status::Proved) << o.id;
     solver::RuleSet only{false, {}};
-    for (const auto& lit : a.core)
-      if (lit.rfind("rule:", 0) == 0) only.only.push_back(g.rule_index(lit.substr(5)));
-    EXPECT_EQ(s.prove_property(static_cast<int>(p), only).verdict, solver::Verdict::Unsat) << g.properties[p].name;
+    for (kb::ItemRef ref : o.rests_on)
+      if (ref.kind == kb::ItemKind::Rule) only.only.push_back(ref.index);
+    EXPECT_EQ(s.prove_property(o.subject.index, only).verdict, solver::Verdict::Unsat) << o.id;
+    ++proved;
   }
+  EXPECT_EQ(proved, g.properties.size());
 }
 
 TEST(Harness, bundled_guideline_is_proved_without_conflict_or_disagreement) {
@@ -168,8 +178,8 @@ TEST(Harness, bundled_guideline_is_proved_without_conflict_or_disagreement) {
   EXPECT_EQ(r.count(verify::Status::Unknown), 0u);
   EXPECT_EQ(r.count(verify::Status::Disagreement), 0u);
   for (const auto& o : r.obligations) {
-    bool lint = o.kind == "dead-rule" || o.kind == "redundant-rule" || o.kind == "vacuous-property" ||
-                o.kind == "rule-free-property";
+    bool lint = o.kind == verify::Kind::DeadRule || o.kind == verify::Kind::RedundantRule ||
+                o.kind == verify::Kind::VacuousProperty || o.kind == verify::Kind::RuleFreeProperty;
     if (lint) {
       EXPECT_EQ(o.status, verify::Status::Ok) << o.id << ": " << o.message;
     }
@@ -217,16 +227,22 @@ property Q "no MDT below 6 months" offered(mdt) implies months >= 6
   CliRun r = kb_verify({f, "--format", "json"});
   ASSERT_EQ(r.code, 1) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["schema"], "kb-verify-report/1");
+  EXPECT_EQ(j["schema"], "kb-verify-report/2");
   EXPECT_EQ(j["summary"]["proved"], 1);
   EXPECT_EQ(j["summary"]["violated"], 1);
-  EXPECT_EQ(j["subject"]["content_hash"].get<std::string>().size(), 64u);
+  EXPECT_EQ(j["subject"]["release_hash"].get<std::string>().size(), 64u);
+  for (const auto& o : j["obligations"]) {  // every obligation has a location and what it rests on
+    EXPECT_NE(o["location"]["file"].get<std::string>().find("g.kb"), std::string::npos) << o["id"];
+    EXPECT_GT(o["location"]["line"].get<int>(), 0) << o["id"];
+    EXPECT_FALSE(o["rests_on"].empty()) << o["id"];
+  }
   bool seen_p = false, seen_q = false;
   for (const auto& o : j["obligations"]) {
     if (o["id"] == "property:P") {
       seen_p = true;
       EXPECT_EQ(o["status"], "proved");
-      EXPECT_EQ(o["core"], nlohmann::json::array({"OFFER@draft"}));
+      nlohmann::json rule = {{"kind", "rule"}, {"name", "OFFER"}, {"version", "draft"}};
+      EXPECT_NE(std::find(o["rests_on"].begin(), o["rests_on"].end(), rule), o["rests_on"].end()) << o["rests_on"];
       EXPECT_EQ(o["evidence"], nlohmann::json::array({1}));
     }
     if (o["id"] == "property:Q") {
@@ -280,10 +296,10 @@ property P "no MDT below 3 months" offered(mdt) implies months >= 3
   ASSERT_EQ(kb({"release", "--db", db, "r1", "--author", "t"}).code, 0);
   CliRun r = kb_verify({"--db", db, "--release", "r1"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("rests on: OFFER@1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rests on: rule OFFER@1"), std::string::npos) << r.out;
   SQLite::Database sql(db);
   SQLite::Statement q(sql,
-                      "SELECT r.name, v.exit_code, v.z3_version, res.verdict, res.core FROM verify_run v "
+                      "SELECT r.name, v.exit_code, v.z3_version, res.verdict, res.core, res.location FROM verify_run v "
                       "JOIN release r ON r.id = v.release_id JOIN verify_result res ON res.run_id = v.id "
                       "WHERE res.obligation = 'property:P'");
   ASSERT_TRUE(q.executeStep());
@@ -291,7 +307,11 @@ property P "no MDT below 3 months" offered(mdt) implies months >= 3
   EXPECT_EQ(q.getColumn(1).getInt(), 0);
   EXPECT_EQ(q.getColumn(2).getString(), solver::Solver::z3_version());
   EXPECT_EQ(q.getColumn(3).getString(), "proved");
-  EXPECT_EQ(q.getColumn(4).getString(), "[\"OFFER@1\"]");
+  nlohmann::json core = nlohmann::json::parse(q.getColumn(4).getString());
+  nlohmann::json rule = {{"kind", "rule"}, {"name", "OFFER"}, {"version", 1}};
+  EXPECT_NE(std::find(core.begin(), core.end(), rule), core.end()) << core;
+  nlohmann::json where = nlohmann::json::parse(q.getColumn(5).getString());
+  EXPECT_GT(where["line"].get<int>(), 0) << where;
 }
 
 }  // namespace

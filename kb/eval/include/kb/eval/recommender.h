@@ -1,0 +1,108 @@
+// The recommender: applies a checked guideline to one patient. A guideline
+// is compiled once (kb/program.h): its rules into one RuleProgram, which
+// evaluate() runs once per patient with no patient-dependent branch and no
+// allocation (after a thread's first call); its definitions, constraints and
+// properties into one stack Program each.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "kb/model/guideline.h"
+#include "kb/eval/program.h"
+
+namespace kb {
+
+/** One patient: a value per fact, indexed like Guideline::facts. Bools are
+    0/1, ints their value, enums the index of the value. */
+using Patient = std::vector<std::int64_t>;
+
+/** Strength bits of an action in an Outcome. */
+enum : std::uint8_t { kRecommended = 1, kConsidered = 2, kAvoided = 4 };
+
+/** The Outcome bit of a strength (kRecommended, kConsidered or kAvoided). */
+std::uint8_t strength_bit(Strength s);
+/** The atom word of one strength bit ("recommended", "considered", "avoided"). */
+const char* strength_word(std::uint8_t bit);
+
+/** What the rules give for one patient. */
+struct Outcome {
+  std::vector<std::uint8_t> fired;    ///< per rule: 1 when its condition holds
+  std::vector<std::uint8_t> actions;  ///< per action: kRecommended | kConsidered | kAvoided bits
+
+  /** True when the action is both offered (recommended or considered) and avoided. */
+  bool conflict(int action) const {
+    return (actions[action] & kAvoided) && (actions[action] & (kRecommended | kConsidered));
+  }
+};
+
+/** A guideline compiled for evaluation. The guideline must outlive it. */
+class Recommender {
+ public:
+  /** Compiles every definition, constraint, rule and property of `g`. */
+  explicit Recommender(const Guideline& g);
+
+  /** The guideline this recommender was compiled from. */
+  const Guideline& guideline() const { return *g_; }
+
+  /** Index of the first domain constraint `p` breaks, or -1.
+      @pre p has one in-range value per fact */
+  int broken_constraint(const Patient& p) const;
+
+  /** Applies every rule to `p`, overwriting `out`.
+      @pre p has one in-range value per fact and satisfies the constraints */
+  void evaluate(const Patient& p, Outcome& out) const;
+
+  /** Evaluates property `index` on `p` and its outcome. */
+  bool property_holds(int index, const Patient& p, const Outcome& out) const;
+
+ private:
+  // Fills the definition slots after the facts in `slots`.
+  void load(const Patient& p, std::vector<std::int64_t>& slots) const;
+
+  const Guideline* g_;
+  std::vector<Program> defines_;  // in dependency order, writing slot facts+define_slot_[i]
+  std::vector<int> define_order_;
+  std::vector<Program> constraints_, properties_;
+  RuleProgram rules_;  // every rule, for evaluate()
+};
+
+/** A patient read from JSON, or the first problem with it. */
+struct PatientResult {
+  std::optional<Patient> patient;  ///< the patient, when it was read and is valid
+  std::string fact;   ///< the fact the error is about ("" when not about one fact)
+  std::string error;  ///< empty on success
+};
+
+/** Reads a patient from a JSON object mapping every fact name to a value
+    (bool: true/false, int: a number in range, enum: the value's name), and
+    checks it against the domain constraints of `r`. Missing, unknown,
+    mistyped and out-of-range facts, unknown enum values and broken
+    constraints are errors naming the fact or constraint. */
+PatientResult patient_from_json(const Recommender& r, const nlohmann::json& j);
+
+/** The patient as the JSON object patient_from_json reads. */
+nlohmann::json patient_to_json(const Guideline& g, const Patient& p);
+
+/** A short description of a patient ("response_months=4, subtype=her2_pos,
+    bone_mets"), listing true bools and non-default values only when
+    `compact`, every fact otherwise. */
+std::string describe_patient(const Guideline& g, const Patient& p, bool compact = true);
+
+/** The explanation of an outcome: per offered or avoided action its
+    strength, the rules that fired (id@version, strength, rationale, source,
+    references), and the conflicts (docs/recommender.md gives the schema). */
+nlohmann::json outcome_to_json(const Guideline& g, const Outcome& out);
+
+/** The action bits of an outcome in words: "mdt=considered, surgery=avoided",
+    or "no action". */
+std::string actions_text(const Guideline& g, const Outcome& o);
+
+/** The same explanation as text for a person. */
+std::string outcome_to_text(const Guideline& g, const Outcome& out);
+
+}  // namespace kb

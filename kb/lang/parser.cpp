@@ -1,0 +1,471 @@
+// Recursive-descent parser for docs/language.md. A syntax error abandons the
+// current item and resumes at the next item keyword.
+#include "kb/lang/parser.h"
+
+#include <cctype>
+#include <optional>
+#include <set>
+
+namespace kb {
+namespace {
+
+enum class Tok { Ident, Int, String, Punct, End, Bad };
+
+struct Token {
+  Tok kind = Tok::End;
+  std::string text;  // identifier, punctuation, decoded string, digits
+  Loc loc;
+  std::size_t begin = 0, end = 0;  // byte offsets, to test adjacency
+  int end_line = 0, end_column = 0;  // just past the token's last byte
+};
+
+const std::set<std::string> kKeywords = {
+    "fact", "define", "constraint", "param", "action", "reference", "rule", "property",
+    "when", "then", "because", "source", "cites", "allowed", "and", "or", "not",
+    "implies", "in", "true", "false", "recommended", "considered", "avoided", "offered"};
+const std::set<std::string> kItemKeywords = {"fact",   "define", "constraint", "param",
+                                             "action", "reference", "rule", "property"};
+
+struct SyntaxError {};
+
+// Comparison operators, longest spelling first so "<=" is tried before "<".
+constexpr Op kComparisons[] = {Op::Eq, Op::Ne, Op::Le, Op::Ge, Op::Lt, Op::Gt};
+
+class Lexer {
+ public:
+  Lexer(std::shared_ptr<const std::string> file, const std::string& text, Diagnostics& diags)
+      : file_(std::move(file)), text_(text), diags_(diags) {}
+
+  std::vector<Token> run() {
+    std::vector<Token> out;
+    for (;;) {
+      skip_space();
+      Token t;
+      t.loc = {file_, line_, col()};
+      t.begin = pos_;
+      if (pos_ >= text_.size()) {
+        t.kind = Tok::End;
+        out.push_back(t);
+        return out;
+      }
+      char c = text_[pos_];
+      if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+        while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '_')) ++pos_;
+        t.kind = Tok::Ident;
+        t.text = text_.substr(t.begin, pos_ - t.begin);
+      } else if (std::isdigit(static_cast<unsigned char>(c))) {
+        while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+        t.kind = Tok::Int;
+        t.text = text_.substr(t.begin, pos_ - t.begin);
+      } else if (c == '"') {
+        t.kind = Tok::String;
+        ++pos_;
+        bool closed = false;
+        while (pos_ < text_.size() && text_[pos_] != '\n') {
+          char d = text_[pos_++];
+          if (d == '"') { closed = true; break; }
+          if (d == '\\' && pos_ < text_.size() && (text_[pos_] == '"' || text_[pos_] == '\\')) d = text_[pos_++];
+          t.text += d;
+        }
+        if (!closed) {
+          diags_.error(t.loc, "unterminated string (strings end on the same line)");
+          t.kind = Tok::Bad;
+        }
+      } else {
+        static const char* two[] = {"==", "!=", "<=", ">=", ".."};
+        t.kind = Tok::Punct;
+        for (const char* p : two)
+          if (text_.compare(pos_, 2, p) == 0) t.text = p;
+        if (t.text.empty()) {
+          if (std::string("<>(){},:=+-").find(c) == std::string::npos) {
+            diags_.error(t.loc, std::string("unexpected character '") + c + "'");
+            t.kind = Tok::Bad;
+          }
+          t.text = std::string(1, c);
+        }
+        pos_ += t.text.size();
+      }
+      t.end = pos_;
+      t.end_line = line_, t.end_column = col();
+      out.push_back(t);
+    }
+  }
+
+ private:
+  int col() const { return static_cast<int>(pos_ - line_start_) + 1; }
+  void skip_space() {
+    while (pos_ < text_.size()) {
+      char c = text_[pos_];
+      if (c == '\n') {
+        ++pos_;
+        ++line_;
+        line_start_ = pos_;
+      } else if (c == '#') {
+        while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+      } else if (std::isspace(static_cast<unsigned char>(c))) {
+        ++pos_;
+      } else {
+        return;
+      }
+    }
+  }
+  std::shared_ptr<const std::string> file_;
+  const std::string& text_;
+  Diagnostics& diags_;
+  std::size_t pos_ = 0, line_start_ = 0;
+  int line_ = 1;
+};
+
+class Parser {
+ public:
+  Parser(std::vector<Token> toks, Diagnostics& diags) : toks_(std::move(toks)), diags_(diags) {}
+
+  Module run() {
+    Module m;
+    while (peek().kind != Tok::End) {
+      if (!is_item_start(peek())) {
+        error_here("expected an item (fact, define, constraint, param, action, reference, rule, property)");
+        recover();
+        continue;
+      }
+      try {
+        m.items.push_back(item());
+      } catch (const SyntaxError&) {
+        recover();
+      }
+    }
+    return m;
+  }
+
+ private:
+  const Token& peek(std::size_t k = 0) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
+  Token next() {
+    Token t = peek();
+    if (pos_ < toks_.size() - 1) ++pos_;
+    return t;
+  }
+  static bool is_item_start(const Token& t) { return t.kind == Tok::Ident && kItemKeywords.count(t.text); }
+  bool at(const char* text) const {
+    const Token& t = peek();
+    return (t.kind == Tok::Ident || t.kind == Tok::Punct) && t.text == text;
+  }
+  static std::string describe(const Token& t) {
+    switch (t.kind) {
+      case Tok::End: return "end of file";
+      case Tok::String: return "a string";
+      case Tok::Int: return "'" + t.text + "'";
+      default: return "'" + t.text + "'";
+    }
+  }
+  [[noreturn]] void error_here(const std::string& what) {
+    if (peek().kind != Tok::Bad) diags_.error(peek().loc, what + ", found " + describe(peek()));
+    throw SyntaxError{};
+  }
+  void recover() {
+    next();
+    while (peek().kind != Tok::End && !is_item_start(peek())) next();
+  }
+  void expect(const char* text, const std::string& context) {
+    if (!at(text)) error_here(std::string("expected '") + text + "' " + context);
+    next();
+  }
+  Token name(const std::string& context) {
+    if (peek().kind != Tok::Ident || kKeywords.count(peek().text)) error_here("expected a name " + context);
+    return next();
+  }
+  // ID: names and numbers joined by '-' with no spaces.
+  Token id(const std::string& context) {
+    Token t = name(context);
+    while (at("-") && peek().begin == t.end && (peek(1).kind == Tok::Ident || peek(1).kind == Tok::Int) &&
+           peek(1).begin == peek().end) {
+      next();
+      Token part = next();
+      t.text += "-" + part.text;
+      t.end = part.end;
+    }
+    return t;
+  }
+  std::string string(const std::string& context) {
+    if (peek().kind != Tok::String) error_here("expected a quoted string " + context);
+    return next().text;
+  }
+  std::int64_t integer(const std::string& context, Loc* loc = nullptr) {
+    bool neg = false;
+    if (at("-")) {
+      next();
+      neg = true;
+    }
+    if (peek().kind != Tok::Int) error_here("expected an integer " + context);
+    Token t = next();
+    if (loc) *loc = t.loc;
+    if (t.text.size() > 15) {
+      diags_.error(t.loc, "integer " + t.text + " is too large");
+      throw SyntaxError{};
+    }
+    std::int64_t v = std::stoll(t.text);
+    return neg ? -v : v;
+  }
+
+  // One item: its keyword picks the form; `span` covers it from the keyword
+  // to its last token.
+  Item item() {
+    Token kw = next();
+    Item it;
+    if (kw.text == "fact") fact(it);
+    else if (kw.text == "define") define(it);
+    else if (kw.text == "constraint" || kw.text == "property") formula(it, kw.text);
+    else if (kw.text == "param") param(it);
+    else if (kw.text == "action") action(it);
+    else if (kw.text == "reference") reference(it);
+    else rule(it);
+    const Token& last = toks_[pos_ == 0 ? 0 : pos_ - 1];
+    it.span = kw.loc;
+    it.span.end_line = last.end_line, it.span.end_column = last.end_column;
+    return it;
+  }
+
+  void named(Item& it, ItemKind kind, const Token& n) {
+    it.kind = kind;
+    it.name = n.text, it.loc = n.loc;
+  }
+
+  void fact(Item& it) {
+    named(it, ItemKind::Fact, name("after 'fact'"));
+    expect(":", "after the fact name");
+    Token ty = peek();
+    if (at("bool")) {
+      next();
+      it.fact_type = {Type::Bool, 0, 1, {}};
+    } else if (at("int")) {
+      next();
+      it.fact_type.kind = Type::Int;
+      it.fact_type.lo = integer("for the lower bound of the range");
+      expect("..", "between the bounds of the range");
+      it.fact_type.hi = integer("for the upper bound of the range");
+      if (it.fact_type.lo > it.fact_type.hi)
+        diags_.error(ty.loc, "empty range " + std::to_string(it.fact_type.lo) + ".." + std::to_string(it.fact_type.hi));
+    } else if (at("enum")) {
+      next();
+      enum_values(it, ty);
+    } else {
+      error_here("expected a type (bool, int LO..HI, enum { ... })");
+    }
+    it.description = string("describing the fact");
+  }
+
+  void enum_values(Item& it, const Token& ty) {
+    it.fact_type.kind = Type::Enum;
+    expect("{", "after 'enum'");
+    std::set<std::string> seen;
+    do {
+      Token v = name("for an enum value");
+      if (!seen.insert(v.text).second) diags_.error(v.loc, "duplicate enum value '" + v.text + "'");
+      it.fact_type.values.push_back(v.text);
+    } while (at(",") && (next(), true));
+    expect("}", "after the enum values");
+    if (it.fact_type.values.size() > 64) diags_.error(ty.loc, "an enum may have at most 64 values");
+    it.fact_type.lo = 0;
+    it.fact_type.hi = static_cast<std::int64_t>(it.fact_type.values.size()) - 1;
+  }
+
+  void define(Item& it) {
+    named(it, ItemKind::Define, name("after 'define'"));
+    it.description = string("describing the definition");
+    expect("=", "after the definition's description");
+    it.expr = expr();
+  }
+
+  // A constraint or a property: id, description, formula (properties may cite).
+  void formula(Item& it, const std::string& kw) {
+    named(it, kw == "constraint" ? ItemKind::Constraint : ItemKind::Property, id("after '" + kw + "'"));
+    it.description = string("describing the " + kw);
+    it.expr = expr();
+    if (it.kind == ItemKind::Property) cites(it);
+  }
+
+  void param(Item& it) {
+    named(it, ItemKind::Param, name("after 'param'"));
+    expect("=", "after the parameter name");
+    it.param_value = integer("for the parameter value", &it.value_loc);
+    expect("allowed", "after the parameter value");
+    it.param_lo = integer("for the lowest allowed value");
+    expect("..", "between the allowed bounds");
+    it.param_hi = integer("for the highest allowed value");
+    it.description = string("describing the parameter");
+  }
+
+  void action(Item& it) {
+    named(it, ItemKind::Action, name("after 'action'"));
+    it.description = string("describing the action");
+  }
+
+  void reference(Item& it) {
+    it.kind = ItemKind::Reference;
+    it.loc = peek().loc;
+    it.name = std::to_string(integer("for the reference number"));
+    it.description = string("with the reference text");
+  }
+
+  void rule(Item& it) {
+    named(it, ItemKind::Rule, id("after 'rule'"));
+    expect("when", "after the rule id");
+    it.expr = expr();
+    expect("then", "after the rule condition");
+    std::optional<Strength> strength =
+        peek().kind == Tok::Ident ? strength_from_name(peek().text) : std::nullopt;
+    if (!strength) error_here("expected 'recommend', 'consider' or 'avoid' after 'then'");
+    it.strength = *strength;
+    next();
+    Token a = name("for the action");
+    it.action = a.text, it.action_loc = a.loc;
+    expect("because", "before the rule's rationale");
+    it.rationale = string("for the rationale");
+    expect("source", "before the guideline sentence");
+    it.source = string("quoting the guideline sentence");
+    cites(it);
+  }
+
+  void cites(Item& it) {
+    if (!at("cites")) return;
+    next();
+    do {
+      Loc l;
+      it.cites.push_back(static_cast<int>(integer("for a reference number", &l)));
+      it.cite_locs.push_back(l);
+    } while (at(",") && (next(), true));
+  }
+
+  ExprPtr node(Op op, Loc loc) {
+    auto e = std::make_unique<Expr>();
+    e->op = op;
+    e->loc = std::move(loc);
+    return e;
+  }
+  ExprPtr binary(Op op, Loc loc, ExprPtr a, ExprPtr b) {
+    auto e = node(op, std::move(loc));
+    e->args.push_back(std::move(a));
+    e->args.push_back(std::move(b));
+    return e;
+  }
+
+  ExprPtr expr() {
+    ExprPtr lhs = disjunction();
+    if (at("implies")) {
+      Loc l = next().loc;
+      return binary(Op::Implies, l, std::move(lhs), expr());
+    }
+    return lhs;
+  }
+  ExprPtr disjunction() {
+    ExprPtr e = conjunction();
+    while (at("or")) {
+      Loc l = next().loc;
+      e = binary(Op::Or, l, std::move(e), conjunction());
+    }
+    return e;
+  }
+  ExprPtr conjunction() {
+    ExprPtr e = negation();
+    while (at("and")) {
+      Loc l = next().loc;
+      e = binary(Op::And, l, std::move(e), negation());
+    }
+    return e;
+  }
+  ExprPtr negation() {
+    if (at("not")) {
+      auto e = node(Op::Not, next().loc);
+      e->args.push_back(negation());
+      return e;
+    }
+    return comparison();
+  }
+  ExprPtr comparison() {
+    ExprPtr lhs = sum();
+    for (Op op : kComparisons) {
+      if (at(op_spelling(op))) {
+        Loc l = next().loc;
+        ExprPtr e = binary(op, l, std::move(lhs), sum());
+        check_no_chain();
+        return e;
+      }
+    }
+    if (at("in")) {
+      auto e = node(Op::In, next().loc);
+      e->args.push_back(std::move(lhs));
+      expect("{", "after 'in'");
+      do {
+        Token v = name("for an enum value");
+        e->values.push_back(v.text);
+        e->value_locs.push_back(v.loc);
+      } while (at(",") && (next(), true));
+      expect("}", "after the values of 'in'");
+      check_no_chain();
+      return e;
+    }
+    return lhs;
+  }
+  void check_no_chain() {
+    for (Op op : kComparisons)
+      if (at(op_spelling(op)) || at("in")) error_here("comparisons do not chain; add 'and' or parentheses");
+  }
+  ExprPtr sum() {
+    ExprPtr e = primary();
+    while (at("+") || at("-")) {
+      Token t = next();
+      e = binary(t.text == "+" ? Op::Add : Op::Sub, t.loc, std::move(e), primary());
+    }
+    return e;
+  }
+  ExprPtr primary() {
+    const Token& t = peek();
+    if (at("(")) {
+      next();
+      ExprPtr e = expr();
+      expect(")", "to close the parenthesis");
+      return e;
+    }
+    if (at("true") || at("false")) {
+      auto e = node(Op::BoolLit, t.loc);
+      e->bool_value = t.text == "true";
+      next();
+      return e;
+    }
+    if (t.kind == Tok::Int || (at("-") && peek(1).kind == Tok::Int)) {
+      auto e = node(Op::IntLit, t.loc);
+      e->int_value = integer("");
+      return e;
+    }
+    if (std::optional<AtomKind> kind = t.kind == Tok::Ident ? atom_from_name(t.text) : std::nullopt) {
+      std::string text = t.text;
+      auto e = node(Op::Atom, next().loc);
+      e->atom = *kind;
+      expect("(", "after '" + text + "'");
+      e->name = name("for the action").text;
+      expect(")", "after the action");
+      return e;
+    }
+    if (t.kind == Tok::Ident && !kKeywords.count(t.text)) {
+      auto e = node(Op::Name, t.loc);
+      e->name = t.text;
+      next();
+      return e;
+    }
+    error_here("expected an expression");
+  }
+
+  std::vector<Token> toks_;
+  std::size_t pos_ = 0;
+  Diagnostics& diags_;
+};
+
+}  // namespace
+
+Module parse_source(const std::string& file, const std::string& text, Diagnostics& diags) {
+  auto f = std::make_shared<const std::string>(file);
+  Lexer lexer(f, text, diags);
+  Parser parser(lexer.run(), diags);
+  return parser.run();
+}
+
+}  // namespace kb

@@ -1,0 +1,284 @@
+// Name resolution and type checking (docs/language.md, "What the checker
+// rejects"). One pass reports every error it can find.
+#include <algorithm>
+#include <map>
+
+#include "kb/model/checker.h"
+
+namespace kb {
+
+namespace {
+
+int index_of(const std::vector<Item>& v, const std::string& name) {
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (v[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+std::string type_name(const Type& t) {
+  switch (t.kind) {
+    case Type::Bool: return "bool";
+    case Type::Int: return "int";
+    case Type::Enum: return "enum of " + t.enum_fact;
+    default: return "error";
+  }
+}
+
+class Checker {
+ public:
+  Checker(Guideline& g, Diagnostics& d) : g_(g), d_(d) {}
+
+  void run() {
+    declare_names();
+    for (const Item& p : g_.params) {
+      if (p.param_lo > p.param_hi)
+        d_.error(p.loc, "empty allowed range " + std::to_string(p.param_lo) + ".." + std::to_string(p.param_hi), "param-range");
+      else if (p.param_value < p.param_lo || p.param_value > p.param_hi)
+        d_.error(p.value_loc, "value " + std::to_string(p.param_value) + " of parameter '" + p.name +
+                                  "' is outside its allowed range " + std::to_string(p.param_lo) + ".." +
+                                  std::to_string(p.param_hi), "param-range");
+    }
+    define_state_.assign(g_.defines.size(), 0);
+    for (std::size_t i = 0; i < g_.defines.size(); ++i) define_type(static_cast<int>(i), g_.defines[i].loc);
+    for (Item& c : g_.constraints) expect_bool(*c.expr, false, "a constraint");
+    for (Item& r : g_.rules) {
+      expect_bool(*r.expr, false, "a rule condition");
+      r.action_index = g_.action_index(r.action);
+      if (r.action_index < 0) unknown(r.action_loc, "action", r.action, names_of(g_.actions));
+      check_cites(r);
+    }
+    for (Item& p : g_.properties) {
+      expect_bool(*p.expr, true, "a property");
+      check_cites(p);
+    }
+  }
+
+ private:
+  static std::vector<std::string> names_of(const std::vector<Item>& v) {
+    std::vector<std::string> out;
+    for (const Item& i : v) out.push_back(i.name);
+    return out;
+  }
+
+  void declare_names() {
+    std::map<std::string, const Item*> seen;
+    std::map<std::string, const Item*> refs;
+    for (const Item* it : g_.all_items()) {
+      auto& table = it->kind == ItemKind::Reference ? refs : seen;
+      auto [pos, fresh] = table.emplace(it->name, it);
+      if (!fresh)
+        d_.error(it->loc, std::string("duplicate ") + (it->kind == ItemKind::Reference ? "reference number '" : "name '") +
+                              it->name + "' (first declared at " + pos->second->loc.str() + ")", "duplicate");
+      if (it->kind == ItemKind::Fact || it->kind == ItemKind::Define || it->kind == ItemKind::Param)
+        value_names_.push_back(it->name);
+    }
+  }
+
+  void check_cites(const Item& it) {
+    for (std::size_t i = 0; i < it.cites.size(); ++i)
+      if (index_of(g_.references, std::to_string(it.cites[i])) < 0)
+        d_.error(it.cite_locs[i], "reference " + std::to_string(it.cites[i]) + " is not declared", "unknown-reference");
+  }
+
+  void unknown(const Loc& loc, const std::string& what, const std::string& name,
+               const std::vector<std::string>& candidates) {
+    std::string msg = "unknown " + what + " '" + name + "'";
+    std::string near = closest_name(name, candidates);
+    if (!near.empty()) msg += "; did you mean '" + near + "'?";
+    d_.error(loc, msg, "unknown-name");
+  }
+
+  Type define_type(int i, const Loc& use) {
+    Item& def = g_.defines[i];
+    if (define_state_[i] == 2) return def.expr->type;
+    if (define_state_[i] == 1) {
+      std::string cycle;
+      bool in = false;
+      for (int j : define_stack_) {
+        if (j == i) in = true;
+        if (in) cycle += g_.defines[j].name + " -> ";
+      }
+      d_.error(use, "cyclic definition: " + cycle + def.name, "cycle");
+      return {Type::Error, {}};
+    }
+    define_state_[i] = 1;
+    define_stack_.push_back(i);
+    check(*def.expr, false);
+    define_stack_.pop_back();
+    define_state_[i] = 2;
+    return def.expr->type;
+  }
+
+  void expect_bool(Expr& e, bool atoms, const std::string& what) {
+    check(e, atoms);
+    if (e.type.kind != Type::Bool && e.type.kind != Type::Error)
+      d_.error(e.loc, what + " must be bool, but this is " + type_name(e.type), "type");
+  }
+
+  void expect_type(Expr& e, Type::Kind kind, const std::string& op) {
+    if (e.type.kind != kind && e.type.kind != Type::Error)
+      d_.error(e.loc, "operand of '" + op + "' must be " + type_name({kind, {}}) + ", but this is " +
+                          type_name(e.type), "type");
+  }
+
+  bool is_bare_unknown(const Expr& e) const {
+    return e.op == Op::Name && std::find(value_names_.begin(), value_names_.end(), e.name) == value_names_.end();
+  }
+
+  void enum_value(Expr& e, const Type& enum_type) {
+    const Item& fact = g_.facts[g_.fact_index(enum_type.enum_fact)];
+    const auto& values = fact.fact_type.values;
+    auto pos = std::find(values.begin(), values.end(), e.name);
+    e.op = Op::EnumValue;
+    e.type = enum_type;
+    if (pos == values.end()) {
+      unknown(e.loc, "value of enum " + fact.name, e.name, values);
+      e.type = {Type::Error, {}};
+    } else {
+      e.int_value = pos - values.begin();
+    }
+  }
+
+  // Reports an int literal compared with an int fact outside the fact's range.
+  void check_range(const Expr& a, const Expr& b) {
+    if (a.op != Op::Name || a.name_kind != NameKind::Fact || b.op != Op::IntLit) return;
+    const Item& f = g_.facts[a.index];
+    if (f.fact_type.kind != Type::Int) return;
+    if (b.int_value < f.fact_type.lo || b.int_value > f.fact_type.hi)
+      d_.error(b.loc, "constant " + std::to_string(b.int_value) + " is outside the range " +
+                          std::to_string(f.fact_type.lo) + ".." + std::to_string(f.fact_type.hi) + " of fact '" +
+                          f.name + "'", "range");
+  }
+
+  void check(Expr& e, bool atoms) {
+    const std::string op = op_spelling(e.op);
+    switch (e.op) {
+      case Op::BoolLit: e.type = {Type::Bool, {}}; return;
+      case Op::IntLit: e.type = {Type::Int, {}}; return;
+      case Op::EnumValue: return;
+      case Op::Name: resolve(e); return;
+      case Op::Atom:
+        e.type = {Type::Bool, {}};
+        if (!atoms) {
+          d_.error(e.loc, std::string("'") + atom_name(e.atom) + "(...)' may be used only in properties", "atom-outside-property");
+          return;
+        }
+        e.index = g_.action_index(e.name);
+        if (e.index < 0) unknown(e.loc, "action", e.name, names_of(g_.actions));
+        return;
+      case Op::Not:
+        check(*e.args[0], atoms);
+        expect_type(*e.args[0], Type::Bool, op);
+        e.type = {Type::Bool, {}};
+        return;
+      case Op::And: case Op::Or: case Op::Implies:
+        for (auto& a : e.args) {
+          check(*a, atoms);
+          expect_type(*a, Type::Bool, op);
+        }
+        e.type = {Type::Bool, {}};
+        return;
+      case Op::Add: case Op::Sub:
+        for (auto& a : e.args) {
+          check(*a, atoms);
+          expect_type(*a, Type::Int, op);
+        }
+        e.type = {Type::Int, {}};
+        return;
+      case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
+        for (auto& a : e.args) {
+          check(*a, atoms);
+          expect_type(*a, Type::Int, op);
+        }
+        check_range(*e.args[0], *e.args[1]);
+        check_range(*e.args[1], *e.args[0]);
+        e.type = {Type::Bool, {}};
+        return;
+      case Op::Eq: case Op::Ne: {
+        Expr& a = *e.args[0];
+        Expr& b = *e.args[1];
+        e.type = {Type::Bool, {}};
+        if (is_bare_unknown(a) && !is_bare_unknown(b)) {
+          check(b, atoms);
+          if (b.type.kind == Type::Enum) return enum_value(a, b.type);
+          check(a, atoms);
+        } else {
+          check(a, atoms);
+          if (a.type.kind == Type::Enum && is_bare_unknown(b)) return enum_value(b, a.type);
+          check(b, atoms);
+        }
+        if (a.type.kind == Type::Error || b.type.kind == Type::Error) return;
+        if (!(a.type == b.type))
+          d_.error(e.loc, "cannot compare " + type_name(a.type) + " with " + type_name(b.type), "type");
+        check_range(a, b);
+        check_range(b, a);
+        return;
+      }
+      case Op::In: {
+        Expr& a = *e.args[0];
+        check(a, atoms);
+        e.type = {Type::Bool, {}};
+        if (a.type.kind == Type::Error) return;
+        if (a.type.kind != Type::Enum) {
+          d_.error(e.loc, "'in { ... }' needs an enum on its left, but this is " + type_name(a.type), "type");
+          return;
+        }
+        const auto& values = g_.facts[g_.fact_index(a.type.enum_fact)].fact_type.values;
+        e.value_indexes.clear();
+        for (std::size_t i = 0; i < e.values.size(); ++i) {
+          auto pos = std::find(values.begin(), values.end(), e.values[i]);
+          if (pos == values.end())
+            unknown(e.value_locs[i], "value of enum " + a.type.enum_fact, e.values[i], values);
+          e.value_indexes.push_back(static_cast<int>(pos - values.begin()));
+        }
+        return;
+      }
+    }
+  }
+
+  void resolve(Expr& e) {
+    if (int i = g_.fact_index(e.name); i >= 0) {
+      e.name_kind = NameKind::Fact, e.index = i;
+      const FactType& t = g_.facts[i].fact_type;
+      e.type = {t.kind, t.kind == Type::Enum ? e.name : std::string()};
+    } else if (int d = index_of(g_.defines, e.name); d >= 0) {
+      e.name_kind = NameKind::Define, e.index = d;
+      e.type = define_type(d, e.loc);
+    } else if (int p = index_of(g_.params, e.name); p >= 0) {
+      e.name_kind = NameKind::Param, e.index = p;
+      e.type = {Type::Int, {}};
+    } else {
+      unknown(e.loc, "name", e.name, value_names_);
+      e.type = {Type::Error, {}};
+    }
+  }
+
+  Guideline& g_;
+  Diagnostics& d_;
+  std::vector<std::string> value_names_;
+  std::vector<int> define_state_, define_stack_;
+};
+
+}  // namespace
+
+std::optional<Guideline> check(Module module, Diagnostics& diags) {
+  Guideline g;
+  for (Item& it : module.items) {
+    switch (it.kind) {
+      case ItemKind::Reference: g.references.push_back(std::move(it)); break;
+      case ItemKind::Fact: g.facts.push_back(std::move(it)); break;
+      case ItemKind::Define: g.defines.push_back(std::move(it)); break;
+      case ItemKind::Constraint: g.constraints.push_back(std::move(it)); break;
+      case ItemKind::Param: g.params.push_back(std::move(it)); break;
+      case ItemKind::Action: g.actions.push_back(std::move(it)); break;
+      case ItemKind::Rule: g.rules.push_back(std::move(it)); break;
+      case ItemKind::Property: g.properties.push_back(std::move(it)); break;
+    }
+  }
+  std::size_t before = diags.list().size();
+  Checker(g, diags).run();
+  if (diags.list().size() != before) return std::nullopt;
+  return g;
+}
+
+}  // namespace kb

@@ -1,0 +1,303 @@
+// The versioned store of the knowledge base (docs/store.md): a SQLite file in
+// which every item of the guideline language is kept as an append-only chain
+// of versions, each hashed and chained to the row before it, and releases pin
+// one version of every item under a name. The store reads and writes items in
+// their canonical text (kb/printer.h) and hands back checked Guidelines.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "kb/lang/diagnostics.h"
+#include "kb/model/guideline.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace kb {
+
+/** How a store operation failed; decides the exit code of `kb`. */
+enum class StoreErrorKind {
+  Finding,   ///< well-formed but refused: conflict, duplicate release, failed audit (exit 1)
+  BadInput,  ///< wrong input: check errors, unknown item or release, missing database (exit 2)
+  Database,  ///< SQLite failed: I/O, not a database, locked for too long (exit 2)
+};
+
+/** A failed store operation: a one-line summary, detail lines, and
+    diagnostics in guideline text (with the sources to render them). */
+struct StoreError {
+  StoreErrorKind kind = StoreErrorKind::BadInput;  ///< decides the exit code
+  std::string message;               ///< one-line summary
+  std::vector<std::string> details;  ///< further lines (e.g. one per conflicting item); may be empty
+  Diagnostics diags;                 ///< check or parse errors in guideline text; may be empty
+  SourceMap sources;                 ///< the texts `diags` point into, for rendering
+
+  /** The message, each detail on its own indented line, then the rendered
+      diagnostics; ends in a newline. */
+  std::string render() const;
+};
+
+/** The value of a store operation or why it failed. */
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  /** A success. */
+  Result(T value) : v_(std::move(value)) {}
+  /** A failure. */
+  Result(StoreError error) : v_(std::move(error)) {}
+
+  /** True on success. */
+  bool ok() const { return v_.index() == 0; }
+  /** Same as ok(). */
+  explicit operator bool() const { return ok(); }
+  /** The value. @pre ok() */
+  T& value() { return std::get<0>(v_); }
+  /** The value. @pre ok() */
+  const T& value() const { return std::get<0>(v_); }
+  /** The failure. @pre !ok() */
+  const StoreError& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, StoreError> v_;
+};
+
+/** Where an item version was imported from: a file and a range in it. */
+struct Origin {
+  std::optional<std::string> file;  ///< repository-relative path as imported; nullopt when unknown (schema 1 rows)
+  /// @var line
+  /// First line, from 1 (0 when unknown).
+  /// @var column
+  /// First column, from 1.
+  /// @var end_line
+  /// Last line.
+  /// @var end_column
+  /// Column just past the last byte.
+  int line = 0, column = 0, end_line = 0, end_column = 0;
+  /** The origin of an item parsed from `span` (its file and range). */
+  static Origin of(const Loc& span);
+  /** As a Loc; the file "<unknown origin>" when not recorded. */
+  Loc loc() const;
+};
+
+/** One row of item_version: one version of one item. */
+struct ItemVersion {
+  std::int64_t seq = 0;            ///< position in the append-only log of all rows, from 1, global across items
+  ItemKind kind = ItemKind::Fact;  ///< the item's kind
+  std::string name;                ///< the item's name (a reference's number as text)
+  int version = 0;                 ///< the item's version, from 1, up by one per row of that item
+  bool retired = false;            ///< true when this version retires the item
+  std::optional<std::string> strength;  ///< rules only (NULL otherwise and when retired)
+  std::optional<std::string> action;    ///< rules only (NULL otherwise and when retired)
+  std::string source;                   ///< canonical text; empty when retired
+  /// @var author
+  /// Who wrote this version (ImportOptions::author).
+  /// @var created_utc
+  /// When it was written, "YYYY-MM-DDTHH:MM:SSZ" (see utc_now()).
+  /// @var reason
+  /// Why it was written (ImportOptions::reason).
+  std::string author, created_utc, reason;
+  /// @var content_hash
+  /// sha256_hex of `source`.
+  /// @var prev_hash
+  /// `row_hash` of the row before this one by `seq`; kZeroHash for the first row.
+  /// @var row_hash
+  /// kb::row_hash() of this row, chaining it to the previous one.
+  std::string content_hash, prev_hash, row_hash;
+  Origin origin;        ///< where the version was imported from
+  int hash_format = 2;  ///< 1: row hash without origin (rows of schema 1); 2: with origin (see row_hash())
+};
+
+/** What an import did to one item. */
+enum class ChangeKind { Added, Changed, Retired };
+
+/** One version an import appended. */
+struct ItemChange {
+  ChangeKind change = ChangeKind::Added;  ///< added, changed or retired
+  ItemKind kind = ItemKind::Fact;         ///< the item's kind
+  std::string name;                       ///< the item's name
+  int version = 0;                        ///< the new version
+};
+
+/** Who imports, why, and on what. */
+struct ImportOptions {
+  std::string author;               ///< non-empty
+  std::string reason;               ///< non-empty
+  std::optional<std::string> base;  ///< release the edit started from: refuse if others changed the same items since
+  bool prune = false;               ///< retire current items absent from the input
+};
+
+/** What an import wrote. */
+struct ImportReport {
+  std::vector<ItemChange> changes;  ///< in the order the versions were appended
+  std::size_t unchanged = 0;        ///< input items already current
+};
+
+/** A sealed release. */
+struct ReleaseInfo {
+  /// @var name
+  /// The release name: letters, digits, '.', '_' and '-'.
+  /// @var author
+  /// Who sealed it.
+  /// @var created_utc
+  /// When it was sealed, "YYYY-MM-DDTHH:MM:SSZ" (see utc_now()).
+  /// @var reason
+  /// Why it was sealed (may be empty).
+  /// @var content_hash
+  /// The release hash (kb::release_hash): sha256 over the sorted lines
+  /// "kind name version content_hash\n" of the pinned versions.
+  std::string name, author, created_utc, reason, content_hash;
+  std::size_t items = 0;  ///< number of pinned versions
+};
+
+/** What a successful audit checked. */
+struct AuditReport {
+  std::size_t rows = 0;      ///< item versions whose hashes and chain were verified
+  std::size_t releases = 0;  ///< releases whose content hash was verified
+};
+
+/** One obligation's result, as kb-verify stores it (schema: verify_result). */
+struct VerificationResult {
+  std::string obligation;                     ///< e.g. "property:ID"
+  std::string verdict;                        ///< a status name of verify::status_name
+  double millis = 0;                           ///< solver time in milliseconds (Obligation::millis)
+  std::string core;                           ///< JSON array: the item versions the result rests on
+  std::optional<std::string> location;        ///< JSON {file, line, column, end_line, end_column} of the finding
+  std::optional<std::string> counterexample;  ///< JSON patient
+  std::string detail;                         ///< the one-line message
+};
+
+/** One kb-verify run over a release or the draft (schema: verify_run). */
+struct VerificationRun {
+  std::optional<std::string> release;  ///< nullopt: the current draft
+  /// @var content_hash
+  /// The release hash of the checked items (kb::release_hash; for a release, its ReleaseInfo::content_hash).
+  /// @var tool_version
+  /// kb-verify's version (kb::cli::kToolVersion).
+  /// @var z3_version
+  /// Z3's version string (solver::Solver::z3_version()).
+  std::string content_hash, tool_version, z3_version;
+  int exit_code = 0;                        ///< the exit code kb-verify returned for the run
+  std::vector<VerificationResult> results;  ///< one per obligation, in report order
+};
+
+/** Whether Store::open may create the database. */
+enum class OpenMode { Existing, Create };
+
+/** A knowledge base in one SQLite file. Every operation that writes runs in
+    one `BEGIN IMMEDIATE` transaction, so concurrent writers (other processes)
+    queue on the database lock and never lose a version. Not thread-safe: use
+    one Store per thread. SQLite failures are returned as
+    StoreErrorKind::Database errors, never thrown. */
+class Store {
+ public:
+  /** Opens (or with OpenMode::Create creates) the database at `path`, turns
+      on foreign keys, WAL and a 10 s busy timeout, and applies the pending
+      migrations of kb::schema::kMigrations, each in its own transaction.
+      @return the store; BadInput when the file is missing (Existing), is not
+              a kb database, or has a schema newer than this tool */
+  static Result<Store> open(const std::string& path, OpenMode mode);
+
+  /** Stores move (the connection moves with them) but do not copy. */
+  Store(Store&&) noexcept;
+  /** See the move constructor. */
+  Store& operator=(Store&&) noexcept;
+  /** Closes the connection. */
+  ~Store();
+
+  /** The path the store was opened on. */
+  const std::string& path() const { return path_; }
+
+  /** The PRAGMA user_version of the database (number of applied migrations). */
+  Result<int> schema_version();
+
+  /** The current items (or, with `release`, that release's pinned versions)
+      as a checked Guideline, items of a kind in the order they were first
+      introduced; Guideline::versions holds each item's stored version. Each
+      stored version parses as its own text named "<stored kind:name@version>";
+      each item's `span` is the Origin it was imported from.
+      @return BadInput for an unknown release or stored text that no longer
+              parses and checks (run `kb audit`) */
+  Result<Guideline> load(const std::optional<std::string>& release = std::nullopt);
+
+  /** Appends a version for each item of `input` whose canonical text differs
+      from its current version (version 1 for a new item) and, with
+      `options.prune`, a retired version for each current item absent from
+      `input`. All or nothing, in one transaction. Content already current
+      creates no version.
+      @pre `input` passed kb::check
+      @return the versions written; Finding when `options.base` is given and
+              an item the import would change has a different current version
+              than in that release (every such item listed, nothing written);
+              BadInput for empty author or reason, an unknown base release, or
+              when the knowledge base after the import would fail kb::check
+              (diagnostics included, nothing written) */
+  Result<ImportReport> import(const Guideline& input, const ImportOptions& options);
+
+  /** Seals a release named `name` pinning the current version of every live
+      item; content_hash is sha256 over the sorted lines
+      "kind name version content_hash\n".
+      @param name letters, digits, '.', '_' and '-' (at most 200 characters)
+      @param author who seals the release; non-empty
+      @param reason why; stored as given (may be empty)
+      @return the release; Finding when the name is taken or the knowledge
+              base is empty; BadInput for a malformed name or empty author */
+  Result<ReleaseInfo> release(const std::string& name, const std::string& author, const std::string& reason);
+
+  /** All sealed releases, oldest first. */
+  Result<std::vector<ReleaseInfo>> releases();
+
+  /** The latest live version of every item, grouped by kind in canonical
+      order, each kind in the order items were first introduced. */
+  Result<std::vector<ItemVersion>> current_items();
+
+  /** Every version of one item, oldest first, retired versions included.
+      @param id "kind:name", or a bare name (or reference number) when only
+             one kind has it
+      @return BadInput when no item (or more than one) has that id */
+  Result<std::vector<ItemVersion>> history(const std::string& id);
+
+  /** Stores a verification run and its results in one transaction, stamped
+      with the current UTC time.
+      @return the run id; BadInput for an unknown release */
+  Result<std::int64_t> record_verification(const VerificationRun& run);
+
+  /** Recomputes every content_hash and row_hash, follows the prev_hash chain
+      in seq order, checks version numbers count up by one per item, and
+      recomputes the content hash of every release.
+      @return the counts checked; Finding naming the first altered row (seq,
+              kind, name, version, what is wrong) or release */
+  Result<AuditReport> audit();
+
+ private:
+  Store(std::string path, std::unique_ptr<SQLite::Database> db);
+
+  std::string path_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+/** Number of migrations this build knows (the schema version it writes). */
+int known_schema_version();
+
+/** The current time as "YYYY-MM-DDTHH:MM:SSZ" (UTC), or the value of the
+    environment variable KB_NOW when it is set and non-empty (for tests). */
+std::string utc_now();
+
+/** The row hash of `row` (its row_hash field is ignored): sha256 over each of
+    seq, kind, name, version, retired, strength, action, source, author,
+    created_utc, reason, content_hash, prev_hash in this order and, for hash
+    format 2, origin file, line, column, end line, end column; each written
+    as "<byte length>:<text>\n" (integers in decimal, retired as 0 or 1) and
+    NULL written as "-\n". */
+std::string row_hash(const ItemVersion& row);
+
+/** 64 zeros: the prev_hash of the first row. */
+inline constexpr const char* kZeroHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+}  // namespace kb

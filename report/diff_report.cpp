@@ -1,0 +1,103 @@
+#include "report/diff_report.h"
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace verify {
+namespace {
+
+std::string describe_ranges(const kb::Guideline& g, const std::vector<solver::FactRange>& ranges) {
+  std::string out;
+  for (const auto& r : ranges) {
+    int f = g.fact_index(r.fact);
+    std::string part;
+    if (f >= 0 && g.facts[f].fact_type.kind == kb::Type::Bool) part = r.lo ? r.fact : "not " + r.fact;
+    else if (f >= 0 && g.facts[f].fact_type.kind == kb::Type::Enum && r.lo == r.hi)
+      part = r.fact + "=" + g.facts[f].fact_type.values[r.lo];
+    else if (r.lo == r.hi) part = r.fact + "=" + std::to_string(r.lo);
+    else part = r.fact + " in " + std::to_string(r.lo) + ".." + std::to_string(r.hi);
+    out += (out.empty() ? "" : ", ") + part;
+  }
+  return out.empty() ? "no fact narrower than its range" : out;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out.empty() ? "none" : out;
+}
+
+std::string verdict_name(const std::optional<Status>& s) { return s ? status_name(*s) : "absent"; }
+
+}  // namespace
+
+std::string diff_to_text(const Diff& d, const kb::Guideline& after) {
+  std::string out = "Semantic diff: " + d.before_name + " -> " + d.after_name + "\n";
+  out += "\nItems (" + std::to_string(d.items.size()) + " changed):\n";
+  for (const auto& i : d.items) {
+    out += "  " + std::string(item_change_name(i.change)) + " " + kb::item_kind_name(i.kind) + " " + i.name;
+    if (!i.before.empty() && !i.after.empty()) out += " (" + i.before + " -> " + i.after + ")";
+    out += "\n";
+    std::istringstream lines(i.text_diff);
+    for (std::string l; std::getline(lines, l);) out += "    " + l + "\n";
+  }
+  std::size_t unchanged = 0;
+  out += "\nAnswers:\n";
+  for (const auto& a : d.answers) {
+    if (a.status == AnswerStatus::Unchanged) {
+      ++unchanged;
+      continue;
+    }
+    out += "  " + std::string(answer_status_name(a.status)) + ": " + a.action + " " + a.message + "\n";
+    if (a.status == AnswerStatus::Unknown) continue;
+    out += "    every affected patient has: " + describe_ranges(after, a.ranges) + "\n";
+    out += "    witness: " + kb::describe_patient(after, *a.patient_after) + "\n";
+    out += "    before: " + std::string(a.answer_before ? "yes" : "no") + " (rules: " + join(a.rules_before) +
+           "); after: " + (a.answer_after ? "yes" : "no") + " (rules: " + join(a.rules_after) + ")\n";
+  }
+  out += "  " + std::to_string(unchanged) + " of " + std::to_string(d.answers.size()) +
+         " action/strength answers proved identical for every patient\n";
+  out += "\nProperties:\n";
+  std::size_t same = 0;
+  for (const auto& p : d.properties) {
+    if (p.change == PropertyMove::Unchanged) ++same;
+    else
+      out += "  " + std::string(property_move_name(p.change)) + ": " + p.id + " (" + verdict_name(p.before) + " -> " +
+             verdict_name(p.after) + ")\n";
+  }
+  out += "  " + std::to_string(same) + " with the same verdict on both sides\n";
+  std::size_t changed = d.answers.size() - unchanged;
+  out += changed == 0 ? "\nNo patient is affected (proved).\n"
+                      : "\n" + std::to_string(changed) + " answers change for some patient.\n";
+  return out;
+}
+
+nlohmann::json diff_to_json(const Diff& d, const kb::Guideline& before, const kb::Guideline& after) {
+  nlohmann::json items = nlohmann::json::array(), answers = nlohmann::json::array(),
+                 props = nlohmann::json::array();
+  for (const auto& i : d.items)
+    items.push_back({{"change", item_change_name(i.change)}, {"kind", kb::item_kind_name(i.kind)}, {"name", i.name},
+                     {"before", i.before}, {"after", i.after}, {"text_diff", i.text_diff}});
+  for (const auto& a : d.answers) {
+    nlohmann::json j = {{"action", a.action}, {"atom", kb::atom_name(a.atom)}, {"status", answer_status_name(a.status)},
+                        {"message", a.message}, {"millis", a.millis}};
+    if (a.patient_after) {
+      j["witness"] = {{"before", kb::patient_to_json(before, *a.patient_before)},
+                      {"after", kb::patient_to_json(after, *a.patient_after)}};
+      j["answer"] = {{"before", a.answer_before}, {"after", a.answer_after}};
+      j["rules"] = {{"before", a.rules_before}, {"after", a.rules_after}};
+      nlohmann::json ranges = nlohmann::json::array();
+      for (const auto& r : a.ranges) ranges.push_back({{"fact", r.fact}, {"lo", r.lo}, {"hi", r.hi}});
+      j["affected_ranges"] = ranges;
+      j["witness_description"] = kb::describe_patient(after, *a.patient_after);
+    }
+    answers.push_back(std::move(j));
+  }
+  for (const auto& p : d.properties)
+    props.push_back({{"id", p.id}, {"before", verdict_name(p.before)}, {"after", verdict_name(p.after)},
+                     {"change", property_move_name(p.change)}});
+  return {{"schema", "kb-diff/1"}, {"before", d.before_name}, {"after", d.after_name}, {"items", items},
+          {"answers", answers}, {"properties", props}, {"exit_code", d.exit_code()}};
+}
+
+}  // namespace verify

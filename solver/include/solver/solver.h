@@ -1,0 +1,156 @@
+// Translation of a checked guideline into Z3, and the queries kb-verify asks.
+// This is the only component that includes z3++.h; Z3's exceptions become
+// solver::Error here. Semantics (docs/architecture.md, "Semantics"):
+//  - a fact is an Int constant within its range (bools are Bool, enums their
+//    value index 0..n-1); definitions are expanded; parameters are constants;
+//  - each domain constraint and each rule is guarded by its own tracking
+//    literal ("constraint:ID", "rule:ID"), so unsat cores name them;
+//  - fires(r) <=> condition(r) under rule r's literal; recommended(a),
+//    considered(a), avoided(a) are exactly the disjunction of fires(r) over
+//    the rules of that action and strength; offered(a) = recommended or
+//    considered. A rule left out of the assumptions has a free fires(r).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kb/model/guideline.h"
+#include "kb/eval/recommender.h"
+#include "kb/model/guideline.h"
+
+namespace solver {
+
+/** A Z3 failure (not a verdict): bad input to Z3 or an internal error. */
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/** What the solver said about a query. */
+enum class Verdict { Unsat, Sat, Unknown };
+
+/** The answer to one query. */
+struct Answer {
+  Verdict verdict = Verdict::Unknown;  ///< Unsat, Sat, or Unknown (timeout or Z3 gave up)
+  std::vector<kb::ItemRef> core;      ///< Unsat: the rules and constraints whose tracking literals are in the core, sorted
+  std::optional<kb::Patient> model;   ///< Sat: the witness patient
+  std::optional<kb::Outcome> outcome; ///< Sat under every rule: fired rules and action bits in the same model
+  std::string reason;                 ///< Unknown: Z3's reason (e.g. "timeout", "canceled")
+  double millis = 0;                  ///< wall time of the check, in milliseconds
+};
+
+/** The questions kb-verify asks (docs/kb-verify.md, "Obligations"). */
+enum class Query {
+  PropertyFails,      ///< property: Sat when a valid patient breaks it (under every rule)
+  Conflict,           ///< action: Sat when a valid patient gets it offered and avoided
+  RuleFires,          ///< rule: Sat when a valid patient meets its condition (Unsat: dead)
+  RuleMatters,        ///< rule: Sat when its condition holds and no other rule of the same
+                      ///< action and strength fires (Unsat: redundant)
+  PremiseHolds,       ///< property (an implication): Sat when a valid patient meets the premise
+  FailsWithoutRules,  ///< property: Sat when it fails with every rule removed (atoms free)
+};
+
+/** Which rules a query assumes. */
+struct RuleSet {
+  bool all = true;                ///< every rule (when false, only `only`)
+  std::vector<int> only;          ///< rule indexes, when !all
+};
+
+/** A Z3 context and incremental solver holding one guideline's encoding.
+    Queries push, check under the tracking literals and pop. */
+class Solver {
+ public:
+  /** Encodes `g` (which must outlive the solver).
+      @param g a checked guideline
+      @param timeout_ms per-check limit in milliseconds; 0 means none
+      @throws Error when Z3 fails */
+  Solver(const kb::Guideline& g, unsigned timeout_ms);
+  ~Solver();
+  Solver(const Solver&) = delete;
+  Solver& operator=(const Solver&) = delete;
+
+  /** Asks `q` about item `index` under every constraint and the rules the
+      query needs (all of them, or none for RuleFires and FailsWithoutRules).
+      A Sat answer carries the witness `model` except for PremiseHolds and
+      FailsWithoutRules, whose witnesses nobody replays (building a model
+      costs more than deciding these small queries). */
+  Answer ask(Query q, int index);
+
+  /** Property `p` under only some rules (`RuleSet`): Unsat of
+      domain ∧ those rules ∧ ¬p. Used to re-prove from an unsat core. */
+  Answer prove_property(int p, const RuleSet& rules);
+
+  /** The rules' answer for a fixed, valid patient, read from a Z3 model:
+      fired rules and action strength bits, as the recommender computes them. */
+  kb::Outcome outcome_for(const kb::Patient& patient);
+
+  /** Query `q` about item `index` as a standalone SMT-LIB 2 (QF_LIA)
+      script that any solver decides on its own: `comments` as header lines,
+      the facts with their ranges, the constraints and the rules the query
+      assumes asserted directly (each preceded by a comment naming the item
+      and version), the query, and (check-sat). It answers exactly as ask(). */
+  std::string smt2(Query q, int index, const std::vector<std::string>& comments);
+
+  /** Z3's version string ("4.8.12"). */
+  static std::string z3_version();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/** The values one fact takes over every patient a change affects. */
+struct FactRange {
+  std::string fact;  ///< the fact's name
+  /// @var lo
+  /// Lowest value, inclusive (bools 0/1, enums value indexes).
+  /// @var hi
+  /// Highest value, inclusive (bools 0/1, enums value indexes).
+  std::int64_t lo = 0, hi = 0;
+};
+
+/** The answer to "does some patient get a different answer?". */
+struct DiffAnswer {
+  Verdict verdict = Verdict::Unknown;  ///< Sat: some patient is affected; Unsat: proved none is
+  /// @var before
+  /// Sat: the witness as a patient of the `before` side.
+  /// @var after
+  /// Sat: the witness as a patient of the `after` side.
+  std::optional<kb::Patient> before, after;
+  /// @var answer_before
+  /// Sat: whether the atom holds on the `before` side for the witness.
+  /// @var answer_after
+  /// Sat: whether the atom holds on the `after` side for the witness.
+  bool answer_before = false, answer_after = false;
+  /** Sat: every fact whose values over all affected patients are narrower
+      than its declared range (a bool that is always true or always false). */
+  std::vector<FactRange> ranges;
+  std::string reason;  ///< Unknown: Z3's reason
+  double millis = 0;   ///< wall time of the check in milliseconds (not counting the narrowing of `ranges`)
+};
+
+/** Two rule sets over the same patients, for the semantic diff. Facts are
+    matched by name and type; a patient must satisfy the ranges and domain
+    constraints of both sides. Each side's parameters are its own. */
+class DiffSolver {
+ public:
+  /** Encodes both guidelines (which must outlive the solver) in one context. */
+  DiffSolver(const kb::Guideline& before, const kb::Guideline& after, unsigned timeout_ms);
+  ~DiffSolver();
+  DiffSolver(const DiffSolver&) = delete;
+  DiffSolver& operator=(const DiffSolver&) = delete;
+
+  /** Whether some valid patient has `atom` (Recommended, Considered or
+      Avoided) of `action` on one side and not on the other. An action a side
+      does not declare is never given there. */
+  DiffAnswer differs(const std::string& action, kb::AtomKind atom);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace solver

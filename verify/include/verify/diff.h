@@ -1,0 +1,108 @@
+// The semantic diff between two rule sets (docs/diff.md): which items
+// changed, and, decided by Z3, which patients get a different answer, with a
+// witness for each change replayed through both recommenders.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kb/model/guideline.h"
+#include "solver/solver.h"
+#include "verify/harness.h"
+
+namespace verify {
+
+/** How an item differs between the two sides. */
+enum class ItemChangeKind { Added, Changed, Retired };
+/** "added", "changed", "retired". */
+const char* item_change_name(ItemChangeKind k);
+
+/** What the diff found for one action and strength. */
+enum class AnswerStatus {
+  Changed,       ///< some patient gets a different answer (witness attached)
+  Unchanged,     ///< proved: no patient is affected
+  Unknown,       ///< the solver gave no answer
+  Disagreement,  ///< the recommenders do not reproduce the solver's witness
+};
+/** "changed", "unchanged", "unknown", "disagreement". */
+const char* answer_status_name(AnswerStatus s);
+
+/** How a property's verdict moved. */
+enum class PropertyMove { Regression, Fixed, New, Removed, Unchanged };
+/** "regression", "fixed", "new", "removed", "unchanged". */
+const char* property_move_name(PropertyMove m);
+
+/** One item whose text differs between the two sides. */
+struct ItemChange {
+  ItemChangeKind change = ItemChangeKind::Changed;  ///< added, changed, retired
+  kb::ItemKind kind = kb::ItemKind::Rule;  ///< the item's kind
+  std::string name;                        ///< the item's name
+  /// @var before
+  /// id@version on the `before` side ("" when added).
+  /// @var after
+  /// id@version on the `after` side ("" when retired).
+  std::string before, after;
+  std::string text_diff;      ///< line diff of the canonical texts ("- " / "+ " / "  ")
+};
+
+/** The answer for one action and one strength, compared over every patient. */
+struct AnswerChange {
+  std::string action;  ///< the action's name (declared on either side)
+  kb::AtomKind atom = kb::AtomKind::Recommended;  ///< Recommended, Considered or Avoided
+  AnswerStatus status = AnswerStatus::Unknown;    ///< the verdict, after replaying the witness
+  std::string message;  ///< one line for people
+  /// @var patient_before
+  /// Changed or disagreement: the witness as a patient of the `before` side.
+  /// @var patient_after
+  /// Changed or disagreement: the witness as a patient of the `after` side.
+  std::optional<kb::Patient> patient_before, patient_after;
+  /// @var answer_before
+  /// Changed or disagreement: the solver's value of the atom on the `before` side.
+  /// @var answer_after
+  /// Changed or disagreement: the solver's value of the atom on the `after` side.
+  bool answer_before = false, answer_after = false;
+  /// @var rules_before
+  /// Changed or disagreement: rules (id@version) of this action and strength the `before` recommender fires.
+  /// @var rules_after
+  /// Changed or disagreement: rules (id@version) of this action and strength the `after` recommender fires.
+  std::vector<std::string> rules_before, rules_after;
+  std::vector<solver::FactRange> ranges;  ///< changed: what every affected patient has
+  double millis = 0;                      ///< wall time of the solver check, in milliseconds
+};
+
+/** A property's verdict on each side. */
+struct PropertyChange {
+  std::string id;  ///< the obligation id, "property:ID"
+  /// @var before
+  /// Status on the `before` side; nullopt when the property is absent there.
+  /// @var after
+  /// Status on the `after` side; nullopt when the property is absent there.
+  std::optional<Status> before, after;
+  PropertyMove change = PropertyMove::Unchanged;  ///< how the verdict moved
+};
+
+/** The whole diff. */
+struct Diff {
+  /// @var before_name
+  /// Name shown for the `before` side (as given to semantic_diff).
+  /// @var after_name
+  /// Name shown for the `after` side (as given to semantic_diff).
+  std::string before_name, after_name;
+  std::vector<ItemChange> items;  ///< changed items: those of `after` in canonical order, then retired ones
+  std::vector<AnswerChange> answers;  ///< one per action (of `after`, then only of `before`) and atom
+  std::vector<PropertyChange> properties;  ///< one per property of either side
+
+  /** 0 no patient gets a different answer and no property regressed;
+      1 semantic changes found; 2 an answer unknown or a replay disagreement. */
+  int exit_code() const;
+};
+
+/** Compares `before` and `after` item by item and, for every action either
+    side declares and every strength, asks Z3 whether some patient valid on
+    both sides gets a different answer. Properties are verified on both sides.
+    Every witness is replayed through both recommenders. */
+Diff semantic_diff(const kb::Guideline& before, const kb::Guideline& after, const std::string& before_name,
+                   const std::string& after_name, unsigned timeout_ms);
+
+}  // namespace verify

@@ -1,0 +1,114 @@
+// The verification harness: turns a checked guideline into obligations,
+// asks the solver, replays every witness through the recommender, and
+// collects the verdicts into a report (docs/kb-verify.md). Obligations carry
+// typed item references; text is made by the report library.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kb/eval/recommender.h"
+#include "kb/model/guideline.h"
+#include "solver/solver.h"
+
+namespace verify {
+
+/** Outcome of one obligation. */
+enum class Status {
+  Proved,        ///< property holds for every valid patient
+  Violated,      ///< property fails; counterexample attached
+  Conflict,      ///< some valid patient gets an action offered and avoided
+  NoConflict,    ///< proved that no valid patient gets that conflict
+  Unknown,       ///< solver gave no answer (timeout, ...): never counted as proved
+  Disagreement,  ///< solver model and recommender disagree: a translator bug
+  Warning,       ///< a lint finding (dead, redundant, vacuous, uncovered)
+  Ok,            ///< a lint check that found nothing
+};
+
+/** Every status, in declaration order. */
+inline constexpr Status kStatuses[] = {Status::Proved,  Status::Violated,     Status::Conflict, Status::NoConflict,
+                                       Status::Unknown, Status::Disagreement, Status::Warning,  Status::Ok};
+
+/** Spelling of a status in reports ("proved", "violated", ...). */
+const char* status_name(Status s);
+
+/** What an obligation checks. */
+enum class Kind {
+  Property,          ///< a property holds for every valid patient
+  Conflict,          ///< no valid patient gets an action both offered and avoided
+  DeadRule,          ///< some valid patient meets the rule's condition
+  RedundantRule,     ///< removing the rule changes some patient's answer
+  VacuousProperty,   ///< some valid patient meets the premise of an implication
+  RuleFreeProperty,  ///< the property fails with every rule removed (it tests the rules)
+  UncoveredRule,     ///< some proof rests on the rule
+};
+
+/** Spelling of a kind in reports ("property", "dead-rule", ...). */
+const char* kind_name(Kind k);
+/** The prefix of obligation ids of a kind ("property", "dead", ...). */
+const char* id_prefix(Kind k);
+
+/** One checked obligation. */
+struct Obligation {
+  std::string id;  ///< stable: id_prefix(kind) + ":" + the subject's name
+  Kind kind = Kind::Property;  ///< what it checks
+  kb::ItemRef subject;         ///< the item checked (property, action or rule)
+  std::string description;     ///< what the obligation asks, in words
+  Status status = Status::Unknown;  ///< the verdict, after replaying any witness through the recommender
+  std::string message;              ///< one line for people
+  double millis = 0;                ///< solver time
+  /** Every item the verdict rests on, in canonical order: the subject, the
+      rules and constraints of the solver's unsat core (for an Unsat answer)
+      or the rules the witness fires (for a Sat answer), and everything
+      those name through kb::dependency_closure (definitions, parameters,
+      facts). Re-proving a property under only these rules succeeds. */
+  std::vector<kb::ItemRef> rests_on;
+  std::vector<int> evidence;           ///< references cited by the subject and by the rules it rests on
+  std::optional<kb::Patient> witness;  ///< violated / conflict / disagreement: the patient
+  std::vector<int> fired;              ///< rule indexes the recommender fires for the witness
+  /// @var solver_says
+  /// Disagreement: the action bits the solver's model gives, in words ("" when it has none).
+  /// @var recommender_says
+  /// Disagreement: the action bits the recommender computes for the witness, in words.
+  std::string solver_says, recommender_says;
+  std::optional<solver::Query> query;  ///< the solver question asked (none for uncovered-rule)
+  int query_index = -1;                ///< the item the query is about
+  solver::Verdict answer = solver::Verdict::Unknown;  ///< what the solver said
+};
+
+/** What to check. */
+struct Options {
+  unsigned timeout_ms = 10000;     ///< per obligation; 0 for none
+  std::vector<kb::ItemRef> only;   ///< when non-empty, only obligations about these properties, actions and rules
+  bool lints = true;               ///< dead, redundant, vacuous, uncovered checks
+};
+
+/** All obligations of one run. */
+struct Report {
+  std::vector<Obligation> obligations;  ///< properties, conflicts, then lints (dead/redundant, vacuous, uncovered)
+  double total_millis = 0;              ///< wall time of the whole run, in milliseconds
+  std::string z3_version;               ///< solver::Solver::z3_version() of the run
+
+  /** Exit code of kb-verify: 2 when any obligation is unknown or a
+      disagreement, else 1 when a property is violated or a conflict exists,
+      else 1 when `deny_warnings` and a lint warned, else 0. */
+  int exit_code(bool deny_warnings) const;
+  /** Number of obligations with status `s`. */
+  std::size_t count(Status s) const;
+};
+
+/** Checks every property, conflict and lint of `g` (see docs/kb-verify.md).
+    Every satisfying model is replayed through `kb::Recommender`; when the two
+    disagree the obligation is a Disagreement, whatever the solver said.
+    Throws solver::Error only when Z3 itself fails. */
+Report run(const kb::Guideline& g, const Options& options);
+
+/** As run(), but the solver encodes `encoded` while witnesses are replayed
+    through a recommender compiled from `replayed`. With two different rule
+    sets this stands in for a translator bug, which is how the tests check
+    that disagreements are caught. @pre both declare the same facts, actions,
+    rules and properties in the same order */
+Report run_split(const kb::Guideline& encoded, const kb::Guideline& replayed, const Options& options);
+
+}  // namespace verify
