@@ -77,7 +77,8 @@ struct Layout {
   int bone_lesions, node_lesions, lung_lesions, liver_lesions, cns_lesions, other_lesions;
   int staging_complete, pet_staging_done, biopsy_feasible, biopsy_done, imaging_history_complete,
       tumour_board_done;
-  int response_months, extracranial_stable, oligoprogression, cns_progression, intracranial_progressions,
+  int response_months, extracranial_stable, oligoprogression, cns_progression, cns_progression_limited,
+      intracranial_progressions,
       on_trastuzumab_pertuzumab, excellent_response;
   int lesions_resectable, ablation_amenable;
   int primary_intact, primary_symptomatic;
@@ -127,6 +128,7 @@ void hand_written_init(const Guideline& g) {
   KB_FACT(staging_complete); KB_FACT(pet_staging_done); KB_FACT(biopsy_feasible); KB_FACT(biopsy_done);
   KB_FACT(imaging_history_complete); KB_FACT(tumour_board_done);
   KB_FACT(response_months); KB_FACT(extracranial_stable); KB_FACT(oligoprogression); KB_FACT(cns_progression);
+  KB_FACT(cns_progression_limited);
   KB_FACT(intracranial_progressions); KB_FACT(on_trastuzumab_pertuzumab); KB_FACT(excellent_response);
   KB_FACT(lesions_resectable); KB_FACT(ablation_amenable);
   KB_FACT(primary_intact); KB_FACT(primary_symptomatic);
@@ -194,8 +196,10 @@ void hand_written(const Patient& p, Outcome& out) {
   const bool mdt_candidate = oligometastatic && f(l.staging_complete) && biopsy_criterion_met &&
                              f(l.imaging_history_complete) && response_months >= kMinResponseMonths &&
                              disease_controlled && tumour_board_done;
-  const bool oligoprogression_sbrt_candidate =
-      f(l.oligoprogression) && response_months >= kMinResponseMonths && tumour_board_done;
+  const bool oligoprogression_sbrt_candidate = f(l.oligoprogression) && oligometastatic && f(l.staging_complete) &&
+                                               biopsy_criterion_met && f(l.imaging_history_complete) &&
+                                               response_months >= kMinResponseMonths && tumour_board_done;
+  const bool systemic_control_established = response_months >= kMinResponseMonths && disease_controlled;
   const bool fav_hr_non_visceral = subtype == l.hr_pos_her2_neg && (bone_only || non_visceral);
   const bool fav_young = f(l.age) < 55;
   const bool fav_few_lesions = lesion_count >= 1 && lesion_count <= 2;
@@ -206,7 +210,7 @@ void hand_written(const Patient& p, Outcome& out) {
   const bool asymptomatic_intact_primary = f(l.primary_intact) && !f(l.primary_symptomatic);
   const bool primary_surgery_exception =
       bone_only || f(l.hr_positive) || her2_negative || f(l.age) < 55 || f(l.excellent_response);
-  const bool cns_oligoprogression = f(l.cns_progression) && f(l.extracranial_stable);
+  const bool cns_oligoprogression = f(l.cns_progression) && f(l.cns_progression_limited) && f(l.extracranial_stable);
   const bool cns_switch_indicated = cns_oligoprogression && subtype == l.her2_pos &&
                                     f(l.on_trastuzumab_pertuzumab) && f(l.intracranial_progressions) >= 2;
 
@@ -245,8 +249,10 @@ void hand_written(const Patient& p, Outcome& out) {
   if (f(l.significant_bone_lesion)) fire(BONE_ORTHOPAEDIC_EVALUATION);
   if (f(l.bone_pain) && !f(l.bone_complicated)) fire(BONE_RT_SINGLE_FRACTION);
   // 70_primary.kb
-  if (asymptomatic_intact_primary && !primary_surgery_exception) fire(PRIMARY_AVOID_ASYMPTOMATIC);
-  if (asymptomatic_intact_primary && primary_surgery_exception && tumour_board_done) fire(PRIMARY_CONSIDER_EXCEPTION);
+  if (asymptomatic_intact_primary && !(primary_surgery_exception && systemic_control_established))
+    fire(PRIMARY_AVOID_ASYMPTOMATIC);
+  if (asymptomatic_intact_primary && primary_surgery_exception && systemic_control_established && tumour_board_done)
+    fire(PRIMARY_CONSIDER_EXCEPTION);
   // 80_cns.kb
   if (cns_oligoprogression) fire(CNS_STEREOTACTIC_RADIOTHERAPY);
   if (cns_oligoprogression && !cns_switch_indicated) fire(CNS_MAINTAIN_SYSTEMIC);
