@@ -28,9 +28,9 @@ struct Encoding {
       : ctx(context), s(solver), g(guideline), prefix(std::move(name_prefix)) {
     for (const kb::Item& f : g.facts) {
       if (f.fact_type.kind == kb::Type::Bool) {
-        facts.push_back(ctx.bool_const(f.name.c_str()));
+        facts.push_back(ctx.bool_const(("fact." + f.name).c_str()));
       } else {
-        z3::expr x = ctx.int_const(f.name.c_str());
+        z3::expr x = ctx.int_const(("fact." + f.name).c_str());
         facts.push_back(x);
         s.add(x >= ctx.int_val(f.fact_type.lo) && x <= ctx.int_val(f.fact_type.hi));
       }

@@ -2,6 +2,7 @@
 // rejects"). One pass reports every error it can find.
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "kb/model/checker.h"
 
@@ -184,6 +185,7 @@ class Checker {
           expect_type(*a, Type::Int, op);
         }
         e.type = {Type::Int, {}};
+        check_magnitude(e);
         return;
       case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
         for (auto& a : e.args) {
@@ -253,8 +255,66 @@ class Checker {
     }
   }
 
+  // Integer soundness: a bound on |value| and on every coefficient of an int
+  // expression, from its leaves' ranges widened to include -1..1 (so a
+  // coefficient counts even on a fact whose range is {0}); saturates far
+  // above the safe bound. nullopt for a non-int or erroneous expression.
+  __extension__ typedef __int128 Wide;
+  static constexpr Wide kSaturate = Wide{1} << 100;
+
+  std::optional<Wide> magnitude(const Expr& e) {
+    if (e.type.kind != Type::Int) return std::nullopt;
+    auto widen = [](std::int64_t lo, std::int64_t hi) {
+      Wide a = lo < 0 ? -Wide{lo} : Wide{lo}, b = hi < 0 ? -Wide{hi} : Wide{hi};
+      return std::max({a, b, Wide{1}});
+    };
+    switch (e.op) {
+      case Op::IntLit: return widen(e.int_value, e.int_value);
+      case Op::Name:
+        if (e.name_kind == NameKind::Fact) return widen(g_.facts[e.index].fact_type.lo, g_.facts[e.index].fact_type.hi);
+        if (e.name_kind == NameKind::Param) {
+          const Item& p = g_.params[e.index];
+          return std::max(widen(p.param_lo, p.param_hi), widen(p.param_value, p.param_value));
+        }
+        if (e.name_kind == NameKind::Define) return define_magnitude(e.index);
+        return std::nullopt;
+      case Op::Add: case Op::Sub: {
+        auto a = magnitude(*e.args[0]), b = magnitude(*e.args[1]);
+        if (!a || !b) return std::nullopt;
+        return std::min(*a + *b, kSaturate);
+      }
+      default: return std::nullopt;
+    }
+  }
+
+  std::optional<Wide> define_magnitude(int i) {
+    if (define_magnitude_.size() != g_.defines.size()) define_magnitude_.assign(g_.defines.size(), std::nullopt);
+    if (!define_magnitude_[i] && define_state_[i] == 2) define_magnitude_[i] = magnitude(*g_.defines[i].expr);
+    return define_magnitude_[i];
+  }
+
+  // Reports a sum or difference whose value or coefficients could leave
+  // kSafeIntBound, unless an operand already did (reported there).
+  void check_magnitude(const Expr& e) {
+    auto over = [this](const Expr& x) {
+      auto m = magnitude(x);
+      return m && *m > Wide{kSafeIntBound};
+    };
+    if (!over(e) || over(*e.args[0]) || over(*e.args[1])) return;
+    Wide m = *magnitude(e);
+    std::string reach;
+    for (Wide v = m; v > 0; v /= 10) reach.insert(reach.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    if (m >= kSaturate) reach = "more than 2^100";
+    d_.error(e.loc, "integer expression may reach " + reach + " in magnitude, beyond the safe bound 2^60 = " +
+                        std::to_string(kSafeIntBound) +
+                        " within which the recommender's 64-bit arithmetic and the solver agree; narrow the fact "
+                        "ranges it uses",
+             "int-range");
+  }
+
   Guideline& g_;
   Diagnostics& d_;
+  std::vector<std::optional<Wide>> define_magnitude_;
   std::vector<std::string> value_names_;
   std::vector<int> define_state_, define_stack_;
 };
@@ -275,9 +335,8 @@ std::optional<Guideline> check(Module module, Diagnostics& diags) {
       case ItemKind::Property: g.properties.push_back(std::move(it)); break;
     }
   }
-  std::size_t before = diags.list().size();
   Checker(g, diags).run();
-  if (diags.list().size() != before) return std::nullopt;
+  if (!diags.ok()) return std::nullopt;  // errors of this phase or of the parse before it
   return g;
 }
 

@@ -14,7 +14,10 @@ namespace kb::testing {
     rules and properties (which use atoms). */
 class RandomGuideline {
  public:
-  explicit RandomGuideline(std::uint32_t seed) : rng_(seed) {}
+  /** @param wide int facts and parameters get ranges up to +-10^15 (the
+      language's largest literals) and sums nest deeper, for the integer
+      soundness tests; otherwise ranges are small. */
+  explicit RandomGuideline(std::uint32_t seed, bool wide = false) : rng_(seed), wide_(wide) {}
 
   /** The source text. */
   std::string source() {
@@ -26,7 +29,14 @@ class RandomGuideline {
       Fact f;
       f.name = "f" + std::to_string(i);
       f.kind = pick(0, 2);
-      if (f.kind == 1) f.lo = pick(-3, 5), f.hi = f.lo + pick(0, 20);
+      if (f.kind == 1) {
+        if (wide_) {
+          std::int64_t scale = kScales[pick(0, 4)];
+          f.lo = -scale * pick(0, 1), f.hi = scale;
+        } else {
+          f.lo = pick(-3, 5), f.hi = f.lo + pick(0, 20);
+        }
+      }
       if (f.kind == 2) f.values = pick(1, 4);
       facts_.push_back(f);
       out += "fact " + f.name + ": ";
@@ -41,10 +51,10 @@ class RandomGuideline {
     }
     int nparams = pick(0, 2);
     for (int i = 0; i < nparams; ++i) {
-      int lo = pick(0, 5);
-      int hi = lo + pick(0, 5);
+      std::int64_t lo = pick(0, 5), hi = lo + pick(0, 5);
+      if (wide_) lo = -kScales[pick(0, 4)], hi = kScales[pick(0, 4)];
       params_.push_back("p" + std::to_string(i));
-      out += "param p" + std::to_string(i) + " = " + std::to_string(pick(lo, hi)) + " allowed " +
+      out += "param p" + std::to_string(i) + " = " + std::to_string(wide_ ? hi : pick64(lo, hi)) + " allowed " +
              std::to_string(lo) + ".." + std::to_string(hi) + " \"param\"\n";
     }
     int ndefs = pick(0, 3);
@@ -73,12 +83,19 @@ class RandomGuideline {
 
   /** A uniformly chosen integer in lo..hi. */
   int pick(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  /** A uniformly chosen 64-bit integer in lo..hi. */
+  std::int64_t pick64(std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_);
+  }
 
  private:
+  static constexpr std::int64_t kScales[] = {7, 1000, 1000000, 1000000000000, 999999999999999};
+
   struct Fact {
     std::string name;
     int kind = 0;  // 0 bool, 1 int, 2 enum
-    int lo = 0, hi = 1, values = 0;
+    std::int64_t lo = 0, hi = 1;
+    int values = 0;
   };
 
   std::vector<const Fact*> of_kind(int kind) const {
@@ -92,12 +109,13 @@ class RandomGuideline {
   // constant outside its range (the checker rejects that).
   std::string int_expr(int depth, bool literal_ok = false) {
     auto ints = of_kind(1);
-    int choice = pick(0, depth > 0 ? 3 : 1);
+    int choice = pick(0, depth > 0 ? (wide_ ? 5 : 3) : 1);
+    if (choice > 3) choice = pick(2, 3);  // wide: more sums
     if (choice == 0 && !ints.empty()) return ints[pick(0, static_cast<int>(ints.size()) - 1)]->name;
     if (choice == 1 && !params_.empty()) return params_[pick(0, static_cast<int>(params_.size()) - 1)];
     if (choice >= 2 || !literal_ok)
       return "(" + int_expr(depth - 1, true) + (choice == 2 ? " + " : " - ") + int_expr(depth - 1, true) + ")";
-    return std::to_string(pick(-5, 25));
+    return std::to_string(wide_ ? pick64(-kScales[4], kScales[4]) : pick(-5, 25));
   }
 
   std::string bool_expr(int depth, bool atoms) {
@@ -111,7 +129,7 @@ class RandomGuideline {
         if (!ints.empty()) {  // fact against an in-range constant
           const Fact* f = ints[pick(0, static_cast<int>(ints.size()) - 1)];
           static const char* ops[] = {"<", "<=", ">", ">=", "==", "!="};
-          return f->name + " " + ops[pick(0, 5)] + " " + std::to_string(pick(f->lo, f->hi));
+          return f->name + " " + ops[pick(0, 5)] + " " + std::to_string(pick64(f->lo, f->hi));
         }
         return "true";
       case 2:
@@ -135,7 +153,7 @@ class RandomGuideline {
         return pick(0, 1) ? "true" : "false";
       case 5: {
         static const char* ops[] = {"<", "<=", ">", ">=", "==", "!="};
-        return int_expr(1) + " " + ops[pick(0, 5)] + " " + int_expr(1);
+        return int_expr(wide_ ? 4 : 1) + " " + ops[pick(0, 5)] + " " + int_expr(wide_ ? 4 : 1);
       }
       case 6: return "not " + paren(bool_expr(depth - 1, atoms));
       case 7: return paren(bool_expr(depth - 1, atoms)) + " and " + paren(bool_expr(depth - 1, atoms));
@@ -147,6 +165,7 @@ class RandomGuideline {
   static std::string paren(const std::string& s) { return "(" + s + ")"; }
 
   std::mt19937 rng_;
+  bool wide_ = false;
   std::vector<Fact> facts_;
   std::vector<std::string> params_, defines_, actions_;
 };
