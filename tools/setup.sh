@@ -20,7 +20,9 @@ if ((${#missing[@]})); then
 fi
 
 build_dir=${BUILD_DIR:-build}
-if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+# Configure when there is no build system yet (a fresh folder, or an earlier
+# configure that failed half-way, e.g. before a package was installed).
+if [ ! -f "$build_dir/CMakeCache.txt" ] || [ ! -f "$build_dir/Makefile" ]; then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
 fi
 if ! cmake --build "$build_dir" -j "$(nproc)" >"$build_dir/build.log" 2>&1; then

@@ -151,90 +151,83 @@ class Checker {
                           f.name + "'", "range");
   }
 
+  // Types `e` and everything below it; atoms are allowed only in properties.
   void check(Expr& e, bool atoms) {
-    const std::string op = op_spelling(e.op);
     switch (e.op) {
       case Op::BoolLit: e.type = {Type::Bool, {}}; return;
       case Op::IntLit: e.type = {Type::Int, {}}; return;
       case Op::EnumValue: return;
       case Op::Name: resolve(e); return;
-      case Op::Atom:
-        e.type = {Type::Bool, {}};
-        if (!atoms) {
-          d_.error(e.loc, std::string("'") + atom_name(e.atom) + "(...)' may be used only in properties", "atom-outside-property");
-          return;
-        }
-        e.index = g_.action_index(e.name);
-        if (e.index < 0) unknown(e.loc, "action", e.name, names_of(g_.actions));
-        return;
-      case Op::Not:
-        check(*e.args[0], atoms);
-        expect_type(*e.args[0], Type::Bool, op);
-        e.type = {Type::Bool, {}};
-        return;
-      case Op::And: case Op::Or: case Op::Implies:
-        for (auto& a : e.args) {
-          check(*a, atoms);
-          expect_type(*a, Type::Bool, op);
-        }
-        e.type = {Type::Bool, {}};
-        return;
+      case Op::Atom: return atom(e, atoms);
+      case Op::Not: case Op::And: case Op::Or: case Op::Implies: return operands(e, atoms, Type::Bool, Type::Bool);
       case Op::Add: case Op::Sub:
-        for (auto& a : e.args) {
-          check(*a, atoms);
-          expect_type(*a, Type::Int, op);
-        }
-        e.type = {Type::Int, {}};
-        check_magnitude(e);
-        return;
+        operands(e, atoms, Type::Int, Type::Int);
+        return check_magnitude(e);
       case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
-        for (auto& a : e.args) {
-          check(*a, atoms);
-          expect_type(*a, Type::Int, op);
-        }
+        operands(e, atoms, Type::Int, Type::Bool);
         check_range(*e.args[0], *e.args[1]);
-        check_range(*e.args[1], *e.args[0]);
-        e.type = {Type::Bool, {}};
-        return;
-      case Op::Eq: case Op::Ne: {
-        Expr& a = *e.args[0];
-        Expr& b = *e.args[1];
-        e.type = {Type::Bool, {}};
-        if (is_bare_unknown(a) && !is_bare_unknown(b)) {
-          check(b, atoms);
-          if (b.type.kind == Type::Enum) return enum_value(a, b.type);
-          check(a, atoms);
-        } else {
-          check(a, atoms);
-          if (a.type.kind == Type::Enum && is_bare_unknown(b)) return enum_value(b, a.type);
-          check(b, atoms);
-        }
-        if (a.type.kind == Type::Error || b.type.kind == Type::Error) return;
-        if (!(a.type == b.type))
-          d_.error(e.loc, "cannot compare " + type_name(a.type) + " with " + type_name(b.type), "type");
-        check_range(a, b);
-        check_range(b, a);
-        return;
-      }
-      case Op::In: {
-        Expr& a = *e.args[0];
-        check(a, atoms);
-        e.type = {Type::Bool, {}};
-        if (a.type.kind == Type::Error) return;
-        if (a.type.kind != Type::Enum) {
-          d_.error(e.loc, "'in { ... }' needs an enum on its left, but this is " + type_name(a.type), "type");
-          return;
-        }
-        const auto& values = g_.facts[g_.fact_index(a.type.enum_fact)].fact_type.values;
-        e.value_indexes.clear();
-        for (std::size_t i = 0; i < e.values.size(); ++i) {
-          auto pos = std::find(values.begin(), values.end(), e.values[i]);
-          if (pos == values.end())
-            unknown(e.value_locs[i], "value of enum " + a.type.enum_fact, e.values[i], values);
-          e.value_indexes.push_back(static_cast<int>(pos - values.begin()));
-        }
-        return;
-      }
+        return check_range(*e.args[1], *e.args[0]);
+      case Op::Eq: case Op::Ne: return equality(e, atoms);
+      case Op::In: return membership(e, atoms);
+    }
+  }
+
+  void atom(Expr& e, bool atoms) {
+    e.type = {Type::Bool, {}};
+    if (!atoms) {
+      d_.error(e.loc, std::string("'") + atom_name(e.atom) + "(...)' may be used only in properties",
+               "atom-outside-property");
+      return;
+    }
+    e.index = g_.action_index(e.name);
+    if (e.index < 0) unknown(e.loc, "action", e.name, names_of(g_.actions));
+  }
+
+  // An operator whose operands all have type `operand` and whose result is `result`.
+  void operands(Expr& e, bool atoms, Type::Kind operand, Type::Kind result) {
+    for (auto& a : e.args) {
+      check(*a, atoms);
+      expect_type(*a, operand, op_spelling(e.op));
+    }
+    e.type = {result, {}};
+  }
+
+  // == and !=: a bare name opposite an enum is one of its values.
+  void equality(Expr& e, bool atoms) {
+    Expr& a = *e.args[0];
+    Expr& b = *e.args[1];
+    e.type = {Type::Bool, {}};
+    if (is_bare_unknown(a) && !is_bare_unknown(b)) {
+      check(b, atoms);
+      if (b.type.kind == Type::Enum) return enum_value(a, b.type);
+      check(a, atoms);
+    } else {
+      check(a, atoms);
+      if (a.type.kind == Type::Enum && is_bare_unknown(b)) return enum_value(b, a.type);
+      check(b, atoms);
+    }
+    if (a.type.kind == Type::Error || b.type.kind == Type::Error) return;
+    if (!(a.type == b.type)) d_.error(e.loc, "cannot compare " + type_name(a.type) + " with " + type_name(b.type), "type");
+    check_range(a, b);
+    check_range(b, a);
+  }
+
+  // `x in { v, ... }`: x an enum, each v one of its values.
+  void membership(Expr& e, bool atoms) {
+    Expr& a = *e.args[0];
+    check(a, atoms);
+    e.type = {Type::Bool, {}};
+    if (a.type.kind == Type::Error) return;
+    if (a.type.kind != Type::Enum) {
+      d_.error(e.loc, "'in { ... }' needs an enum on its left, but this is " + type_name(a.type), "type");
+      return;
+    }
+    const auto& values = g_.facts[g_.fact_index(a.type.enum_fact)].fact_type.values;
+    e.value_indexes.clear();
+    for (std::size_t i = 0; i < e.values.size(); ++i) {
+      auto pos = std::find(values.begin(), values.end(), e.values[i]);
+      if (pos == values.end()) unknown(e.value_locs[i], "value of enum " + a.type.enum_fact, e.values[i], values);
+      e.value_indexes.push_back(static_cast<int>(pos - values.begin()));
     }
   }
 
