@@ -163,7 +163,7 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
           {"obligations", obligations}};
 }
 
-std::string to_junit(const Report& r, const Subject& s, bool deny_warnings) {
+std::string to_junit(const Report& r, const Subject& s, bool deny_warnings, const std::string& extra_suites) {
   std::size_t failures = 0;
   std::string cases;
   for (const Obligation& o : r.obligations) {
@@ -186,7 +186,7 @@ std::string to_junit(const Report& r, const Subject& s, bool deny_warnings) {
   std::snprintf(secs, sizeof secs, "%.4f", r.total_millis / 1000.0);
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"kb-verify " +
          markup_escape(s.name) + "\" tests=\"" + std::to_string(r.obligations.size()) + "\" failures=\"" +
-         std::to_string(failures) + "\" errors=\"0\" time=\"" + secs + "\">\n" + cases + "  </testsuite>\n</testsuites>\n";
+         std::to_string(failures) + "\" errors=\"0\" time=\"" + secs + "\">\n" + cases + "  </testsuite>\n" + extra_suites + "</testsuites>\n";
 }
 
 }  // namespace verify

@@ -265,6 +265,15 @@ Answer Solver::prove_property(int p, const RuleSet& rules) {
   return guarded([&] { return impl_->e.check(!impl_->e.translate(*impl_->e.g.properties.at(p).expr), &rules); });
 }
 
+Answer Solver::premise_outside_rule(int p, int r) {
+  return guarded([&] {
+    Encoding& m = impl_->e;
+    const Expr& e = *m.g.properties.at(p).expr;
+    if (e.op != Op::Implies) throw Error("property " + m.g.properties[p].name + " is not an implication");
+    return m.check(m.translate(*e.args[0]) && !m.conds.at(r), nullptr, false);
+  });
+}
+
 kb::Outcome Solver::outcome_for(const kb::Patient& patient) {
   return guarded([&] {
     Encoding& m = impl_->e;
@@ -405,7 +414,7 @@ DiffSolver::DiffSolver(const Guideline& before, const Guideline& after, unsigned
     : impl_(guarded([&] { return std::make_unique<Impl>(before, after, timeout_ms); })) {}
 DiffSolver::~DiffSolver() = default;
 
-DiffAnswer DiffSolver::differs(const std::string& action, AtomKind atom) {
+DiffAnswer DiffSolver::differs(const std::string& action, AtomKind atom, Detail detail) {
   return guarded([&] {
     Impl& m = *impl_;
     z3::expr a = m.before.atom_named(action, atom), b = m.after.atom_named(action, atom);
@@ -419,7 +428,9 @@ DiffAnswer DiffSolver::differs(const std::string& action, AtomKind atom) {
     auto start = std::chrono::steady_clock::now();
     z3::check_result res = m.s.check(assumptions);
     ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (res == z3::sat) {
+    if (res == z3::sat && detail == Detail::Verdict) {
+      ans.verdict = Verdict::Sat;
+    } else if (res == z3::sat) {
       z3::model model = m.s.get_model();
       ans.verdict = Verdict::Sat;
       ans.before = m.before.patient(model);
@@ -431,7 +442,7 @@ DiffAnswer DiffSolver::differs(const std::string& action, AtomKind atom) {
       if (res == z3::unknown) ans.reason = m.s.reason_unknown();
     }
     m.s.pop();
-    if (ans.verdict == Verdict::Sat) ans.ranges = m.ranges(query, assumptions);
+    if (ans.verdict == Verdict::Sat && detail == Detail::Full) ans.ranges = m.ranges(query, assumptions);
     return ans;
   });
 }

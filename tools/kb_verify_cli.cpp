@@ -9,11 +9,13 @@
 #include "kb/store/store.h"
 #include "report/diff_report.h"
 #include "report/dossier.h"
+#include "report/mutation_report.h"
 #include "report/report.h"
 #include "solver/solver.h"
 #include "tools/cli_common.h"
 #include "tools/version.h"
 #include "verify/diff.h"
+#include "verify/mutate.h"
 
 namespace kb::cli {
 namespace {
@@ -28,6 +30,8 @@ struct Args {
   unsigned timeout_ms = 10000;
   bool deny_warnings = false;
   std::string dossier, recheck, against;
+  bool mutate = false;
+  std::optional<double> min_score;
 };
 
 // Writes `text` to `path` through a temporary file and a rename, so a reader
@@ -71,10 +75,29 @@ std::vector<VerificationResult> results_of(const verify::Report& report, const G
   return out;
 }
 
+std::vector<MutationRow> mutation_rows(const verify::MutationReport& m, const Guideline& g) {
+  std::vector<MutationRow> out;
+  for (const verify::MutantResult& r : m.results) {
+    nlohmann::json killers = nlohmann::json::array();
+    for (ItemRef k : r.killed_by) killers.push_back((k.kind == ItemKind::Property ? "property:" : "conflict:") + g.item(k).name);
+    MutationRow row{r.mutant.id, verify::mutation_op_name(r.mutant.op),
+                    std::string(item_kind_name(r.mutant.site.kind)) + ":" + g.versioned_id(r.mutant.site),
+                    verify::mutant_status_name(r.status), killers.dump(), r.restating_only, r.mutant.summary,
+                    std::nullopt};
+    if (r.witness) row.witness = patient_to_json(g, *r.witness).dump();
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 // Stores the run against the release it checked (the draft when none).
-bool record(Store& store, const Args& a, const verify::Report& report, const Guideline& g,
-            const verify::Subject& subject, int code, std::ostream& err) {
+bool record(Store& store, const Args& a, const verify::Report& report, const verify::MutationReport* mutation,
+            const Guideline& g, const verify::Subject& subject, int code, std::ostream& err) {
   VerificationRun run;
+  if (mutation) {
+    run.mutation_score = mutation->score();
+    run.mutants = mutation_rows(*mutation, g);
+  }
   run.release = a.release.empty() ? std::nullopt : std::optional<std::string>(a.release);
   run.content_hash = subject.release_hash;
   run.tool_version = kToolVersion;
@@ -174,7 +197,11 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   app.add_option("--against", a.against,
                  "Also diff against this rule set: a release, 'draft', a .kb file or a folder of them");
   app.add_option("--recheck", a.recheck, "Re-check a dossier with the z3 and cvc5 solvers, and nothing else");
+  app.add_flag("--mutate", a.mutate, "Also measure the properties' strength by mutation analysis");
+  app.add_option("--min-score", a.min_score, "With --mutate: fail (exit 1) when the mutation score is below this percent")
+      ->check(CLI::Range(0.0, 100.0));
   if (auto code = parse_args(app, argv, out, err)) return *code;
+  if (a.min_score) a.mutate = true;
   if (!a.recheck.empty()) return recheck(a.recheck, out, err);
   if (!a.files.empty() && !a.release.empty()) {
     err << "kb-verify: give either source files or --release, not both\n";
@@ -200,6 +227,16 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   options.only = *only;
   verify::Report report = verify::run(g, options);
   int code = report.exit_code(a.deny_warnings);
+  std::optional<verify::MutationReport> mutation;
+  if (a.mutate) {
+    std::vector<int> restating;
+    for (const verify::Obligation& o : report.obligations)
+      if (o.kind == verify::Kind::RestatesRule && o.status == verify::Status::Warning) restating.push_back(o.subject.index);
+    mutation = verify::mutate(g, restating, a.timeout_ms);
+    std::size_t undecided = mutation->count(verify::MutantStatus::Unknown) + mutation->count(verify::MutantStatus::Disagreement);
+    if (undecided && code == 0) code = kExitBadInput;
+    if (verify::mutation_fails(*mutation, a.min_score) && code == 0) code = kExitFinding;
+  }
 
   // Only an explicit --against makes the diff part of the exit code.
   std::string against = a.against;
@@ -219,11 +256,14 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   if (a.format == "json") {
     nlohmann::json j = verify::to_json(report, g, subject);
     if (diff.json) j["diff"] = *diff.json;
+    if (mutation) j["mutation"] = verify::mutation_to_json(*mutation, g, a.min_score);
     text = j.dump(2) + "\n";
   } else if (a.format == "junit") {
-    text = verify::to_junit(report, subject, a.deny_warnings);
+    std::string suites = mutation ? verify::mutation_to_junit(*mutation, g, verify::mutation_fails(*mutation, a.min_score)) : "";
+    text = verify::to_junit(report, subject, a.deny_warnings, suites);
   } else {
-    text = verify::to_text(report, g, subject) + diff.text;
+    text = verify::to_text(report, g, subject) + diff.text +
+           (mutation ? verify::mutation_to_text(*mutation, g, a.min_score) : "");
   }
   if (a.out_file.empty()) out << text;
   else if (!write_atomically(a.out_file, text, err)) return kExitBadInput;
@@ -235,7 +275,8 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
       return kExitBadInput;
     }
   }
-  if (loaded.store && !record(*loaded.store, a, report, g, subject, code, err)) return kExitBadInput;
+  if (loaded.store && !record(*loaded.store, a, report, mutation ? &*mutation : nullptr, g, subject, code, err))
+    return kExitBadInput;
   return code;
 }
 

@@ -17,28 +17,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-// Line diff by longest common subsequence; items are a few lines long.
-std::string line_diff(const std::string& a_text, const std::string& b_text) {
-  auto a = lines_of(a_text), b = lines_of(b_text);
-  std::vector<std::vector<int>> lcs(a.size() + 1, std::vector<int>(b.size() + 1, 0));
-  for (std::size_t i = a.size(); i-- > 0;)
-    for (std::size_t j = b.size(); j-- > 0;)
-      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
-  std::string out;
-  std::size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    if (i < a.size() && j < b.size() && a[i] == b[j]) {
-      out += "  " + a[i++] + "\n";
-      ++j;
-    } else if (i < a.size() && (j == b.size() || lcs[i + 1][j] >= lcs[i][j + 1])) {
-      out += "- " + a[i++] + "\n";
-    } else {
-      out += "+ " + b[j++] + "\n";
-    }
-  }
-  return out;
-}
-
 std::vector<ItemChange> item_changes(const kb::Guideline& before, const kb::Guideline& after) {
   std::map<std::string, const kb::Item*> old_items, new_items;
   for (const kb::Item* it : before.all_items()) old_items[kb::item_key(*it)] = it;
@@ -82,6 +60,27 @@ bool replay(const kb::Recommender& r, const kb::Patient& p, const std::string& a
 }
 
 }  // namespace
+
+std::string line_diff(const std::string& a_text, const std::string& b_text) {
+  auto a = lines_of(a_text), b = lines_of(b_text);
+  std::vector<std::vector<int>> lcs(a.size() + 1, std::vector<int>(b.size() + 1, 0));
+  for (std::size_t i = a.size(); i-- > 0;)
+    for (std::size_t j = b.size(); j-- > 0;)
+      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+  std::string out;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (i < a.size() && j < b.size() && a[i] == b[j]) {
+      out += "  " + a[i++] + "\n";
+      ++j;
+    } else if (i < a.size() && (j == b.size() || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      out += "- " + a[i++] + "\n";
+    } else {
+      out += "+ " + b[j++] + "\n";
+    }
+  }
+  return out;
+}
 
 const char* item_change_name(ItemChangeKind k) {
   switch (k) {

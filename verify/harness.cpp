@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 
 namespace verify {
@@ -29,6 +30,7 @@ const char* kind_name(Kind k) {
     case Kind::VacuousProperty: return "vacuous-property";
     case Kind::RuleFreeProperty: return "rule-free-property";
     case Kind::UncoveredRule: return "uncovered-rule";
+    case Kind::RestatesRule: return "restates-rule";
   }
   return "?";
 }
@@ -42,6 +44,7 @@ const char* id_prefix(Kind k) {
     case Kind::VacuousProperty: return "vacuous";
     case Kind::RuleFreeProperty: return "rule-free";
     case Kind::UncoveredRule: return "uncovered";
+    case Kind::RestatesRule: return "restates";
   }
   return "?";
 }
@@ -79,6 +82,7 @@ class Harness {
         if (wanted({ItemKind::Rule, r})) rule_lints(r);
       for (int p = 0; p < count(g_.properties); ++p)
         if (wanted({ItemKind::Property, p})) vacuity(p);
+      for (const auto& [p, rule] : single_rule_proofs_) restates(p, rule);
       if (opt_.only.empty()) coverage();
     }
     for (Obligation& o : report_.obligations) trace(o);
@@ -170,8 +174,10 @@ class Harness {
     auto d = decide(o, solver::Query::PropertyFails, p);
     if (!d) return;
     if (d->answer.verdict == solver::Verdict::Unsat) {
+      std::vector<int> rules;
       for (ItemRef r : o.rests_on)
-        if (r.kind == ItemKind::Rule) covered_.insert(r.index);
+        if (r.kind == ItemKind::Rule) covered_.insert(r.index), rules.push_back(r.index);
+      if (rules.size() == 1) single_rule_proofs_[p] = rules[0];
       return settle(o, Status::Proved, "holds for every valid patient");
     }
     if (rec_.property_holds(p, *d->answer.model, d->concrete))
@@ -245,6 +251,33 @@ class Harness {
     settle(o, Status::Ok, "fails with every rule removed, so it tests the rules");
   }
 
+  static bool has_atom(const kb::Expr& e) {
+    if (e.op == kb::Op::Atom) return true;
+    return std::any_of(e.args.begin(), e.args.end(), [](const auto& a) { return has_atom(*a); });
+  }
+
+  // A property proved from one rule R, of the form PREMISE implies ..., with
+  // a premise about patients only: it restates R when every patient meeting
+  // the premise meets R's condition (the premise is R's condition or a case
+  // of it), so it proves nothing beyond R.
+  void restates(int p, int rule) {
+    const kb::Item& prop = g_.properties[p];
+    if (prop.expr->op != kb::Op::Implies || has_atom(*prop.expr->args[0])) return;
+    const kb::Item& r = g_.rules[rule];
+    Obligation& o = add(Kind::RestatesRule, {ItemKind::Property, p}, "the property adds something beyond rule " + r.name);
+    o.rests_on = {{ItemKind::Rule, rule}};
+    solver::Answer a = s_.premise_outside_rule(p, rule);
+    o.answer = a.verdict;
+    o.millis = a.millis;
+    if (a.verdict == solver::Verdict::Unknown)
+      settle(o, Status::Unknown, "solver gave no answer (" + a.reason + "); not counted as proved");
+    else if (a.verdict == solver::Verdict::Unsat)
+      settle(o, Status::Warning, "restates rule " + g_.versioned_id(r) +
+                                     ": its premise is a case of the rule's condition, so it proves nothing beyond the rule");
+    else
+      settle(o, Status::Ok, "its premise reaches patients outside rule " + r.name + "'s condition");
+  }
+
   void coverage() {
     for (int r = 0; r < count(g_.rules); ++r) {
       Obligation& o = add(Kind::UncoveredRule, {ItemKind::Rule, r}, "some proof rests on the rule");
@@ -275,6 +308,7 @@ class Harness {
   solver::Solver s_;
   Report report_;
   std::set<int> covered_;
+  std::map<int, int> single_rule_proofs_;  // property -> the one rule its proof rests on
 };
 
 }  // namespace

@@ -550,7 +550,7 @@ Result<std::int64_t> Store::record_verification(const VerificationRun& run) {
     }
     SQLite::Statement ins(*db_,
                           "INSERT INTO verify_run (release_id, content_hash, tool_version, z3_version, started_utc, "
-                          "exit_code) VALUES (?, ?, ?, ?, ?, ?)");
+                          "exit_code, mutation_score) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (rel) ins.bind(1, static_cast<int64_t>(*rel));
     else ins.bind(1);
     ins.bind(2, run.content_hash);
@@ -558,6 +558,8 @@ Result<std::int64_t> Store::record_verification(const VerificationRun& run) {
     ins.bind(4, run.z3_version);
     ins.bind(5, utc_now());
     ins.bind(6, run.exit_code);
+    if (run.mutation_score) ins.bind(7, *run.mutation_score);
+    else ins.bind(7);
     ins.exec();
     const std::int64_t id = db_->getLastInsertRowid();
     SQLite::Statement res(*db_,
@@ -575,6 +577,22 @@ Result<std::int64_t> Store::record_verification(const VerificationRun& run) {
       bind_optional(res, 8, r.location);
       res.exec();
       res.reset();
+    }
+    SQLite::Statement mut(*db_,
+                          "INSERT INTO mutation_result (run_id, mutant, op, site, status, killed_by, restating_only, "
+                          "summary, witness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const MutationRow& m : run.mutants) {
+      mut.bind(1, static_cast<int64_t>(id));
+      mut.bind(2, m.mutant);
+      mut.bind(3, m.op);
+      mut.bind(4, m.site);
+      mut.bind(5, m.status);
+      mut.bind(6, m.killed_by);
+      mut.bind(7, m.restating_only ? 1 : 0);
+      mut.bind(8, m.summary);
+      bind_optional(mut, 9, m.witness);
+      mut.exec();
+      mut.reset();
     }
     tx.commit();
     return id;

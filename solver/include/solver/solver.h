@@ -79,6 +79,13 @@ class Solver {
       costs more than deciding these small queries). */
   Answer ask(Query q, int index);
 
+  /** Whether the premise of property `p` (an implication) can hold while
+      rule `r`'s condition does not, under the domain constraints: Unsat
+      means every patient meeting the premise meets the rule's condition
+      (the restates-rule lint). No model is built.
+      @throws Error when `p` is not an implication */
+  Answer premise_outside_rule(int p, int r);
+
   /** Property `p` under only some rules (`RuleSet`): Unsat of
       domain ∧ those rules ∧ ¬p. Used to re-prove from an unsat core. */
   Answer prove_property(int p, const RuleSet& rules);
@@ -143,10 +150,17 @@ class DiffSolver {
   DiffSolver(const DiffSolver&) = delete;
   DiffSolver& operator=(const DiffSolver&) = delete;
 
+  /** How much a differs() answer carries beyond its verdict. */
+  enum class Detail {
+    Verdict,  ///< the verdict only (no model is built): for equivalence checks
+    Witness,  ///< Sat: the witness patients and atom values, no narrowing
+    Full,     ///< Sat: witness and the narrowed fact ranges
+  };
+
   /** Whether some valid patient has `atom` (Recommended, Considered or
       Avoided) of `action` on one side and not on the other. An action a side
       does not declare is never given there. */
-  DiffAnswer differs(const std::string& action, kb::AtomKind atom);
+  DiffAnswer differs(const std::string& action, kb::AtomKind atom, Detail detail = Detail::Full);
 
  private:
   struct Impl;

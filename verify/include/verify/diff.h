@@ -98,6 +98,10 @@ struct Diff {
   int exit_code() const;
 };
 
+/** A line diff of two texts by longest common subsequence: each line
+    prefixed "  " (both), "- " (before only) or "+ " (after only). */
+std::string line_diff(const std::string& before, const std::string& after);
+
 /** Compares `before` and `after` item by item and, for every action either
     side declares and every strength, asks Z3 whether some patient valid on
     both sides gets a different answer. Properties are verified on both sides.

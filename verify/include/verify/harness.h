@@ -42,6 +42,7 @@ enum class Kind {
   VacuousProperty,   ///< some valid patient meets the premise of an implication
   RuleFreeProperty,  ///< the property fails with every rule removed (it tests the rules)
   UncoveredRule,     ///< some proof rests on the rule
+  RestatesRule,      ///< the property adds something beyond a single rule (its premise is not a case of the rule's condition)
 };
 
 /** Spelling of a kind in reports ("property", "dead-rule", ...). */
@@ -81,7 +82,7 @@ struct Obligation {
 struct Options {
   unsigned timeout_ms = 10000;     ///< per obligation; 0 for none
   std::vector<kb::ItemRef> only;   ///< when non-empty, only obligations about these properties, actions and rules
-  bool lints = true;               ///< dead, redundant, vacuous, uncovered checks
+  bool lints = true;               ///< dead, redundant, vacuous, uncovered and restates-rule checks
 };
 
 /** All obligations of one run. */

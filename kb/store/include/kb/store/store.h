@@ -173,6 +173,18 @@ struct VerificationResult {
   std::string detail;                         ///< the one-line message
 };
 
+/** One mutant's verdict, as kb-verify --mutate stores it (schema: mutation_result). */
+struct MutationRow {
+  std::string mutant;     ///< "M1", ...
+  std::string op;         ///< verify::mutation_op_name
+  std::string site;       ///< the edited item, "kind:name@version"
+  std::string status;     ///< verify::mutant_status_name
+  std::string killed_by;  ///< JSON array of "property:ID" / "conflict:ACTION"
+  bool restating_only = false;         ///< killed only by restating properties
+  std::string summary;                 ///< the edit in one line
+  std::optional<std::string> witness;  ///< survived: JSON patient
+};
+
 /** One kb-verify run over a release or the draft (schema: verify_run). */
 struct VerificationRun {
   std::optional<std::string> release;  ///< nullopt: the current draft
@@ -185,6 +197,8 @@ struct VerificationRun {
   std::string content_hash, tool_version, z3_version;
   int exit_code = 0;                        ///< the exit code kb-verify returned for the run
   std::vector<VerificationResult> results;  ///< one per obligation, in report order
+  std::optional<double> mutation_score;     ///< percent, when the run did mutation analysis
+  std::vector<MutationRow> mutants;         ///< one per mutant, when it did
 };
 
 /** Whether Store::open may create the database. */
