@@ -1,6 +1,8 @@
 #include "report/dossier.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -9,7 +11,6 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -239,17 +240,36 @@ Existing inspect(const fs::path& target) {
   return e;
 }
 
-// Removes exactly `files` from `dir`, then the folders that leaves empty; true when `dir` is gone.
-bool remove_dossier(const fs::path& dir, const std::set<std::string>& files) {
-  std::error_code ec;
-  std::set<fs::path, std::greater<>> folders;  // deepest first
-  for (const std::string& rel : files) {
-    fs::remove(dir / rel, ec);
-    for (fs::path p = fs::path(rel).parent_path(); !p.empty(); p = p.parent_path()) folders.insert(dir / p);
+// The folder holding `rel` below the open folder `root`, reached without
+// following a symbolic link; -1 when it cannot be.
+int open_parent(int root, const std::string& rel) {
+  int fd = fcntl(root, F_DUPFD_CLOEXEC, 0);
+  std::size_t start = 0;
+  for (std::size_t slash; fd >= 0 && (slash = rel.find('/', start)) != std::string::npos; start = slash + 1) {
+    int next = openat(fd, rel.substr(start, slash - start).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    close(fd);
+    fd = next;
   }
-  for (const fs::path& f : folders) fs::remove(f, ec);  // only when empty
-  fs::remove(dir, ec);
-  return !fs::exists(fs::symlink_status(dir, ec));
+  return fd;
+}
+
+// Removes exactly `files` from `dir`, never through a symbolic link, then the
+// folders that leaves empty; true when `dir` is gone.
+bool remove_dossier(const fs::path& dir, const std::set<std::string>& files) {
+  int root = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (root < 0) return false;
+  std::set<std::string> folders;
+  for (const std::string& rel : files) {
+    if (int parent = open_parent(root, rel); parent >= 0) {
+      unlinkat(parent, fs::path(rel).filename().c_str(), 0);  // a link itself, never its target
+      close(parent);
+    }
+    for (fs::path p = fs::path(rel).parent_path(); !p.empty(); p = p.parent_path()) folders.insert(p.string());
+  }
+  // Deepest first; AT_REMOVEDIR removes only empty folders, and no link.
+  for (auto f = folders.rbegin(); f != folders.rend(); ++f) unlinkat(root, f->c_str(), AT_REMOVEDIR);
+  close(root);
+  return ::rmdir(dir.c_str()) == 0;
 }
 
 // Moves the written folder `tmp` to `target`, moving a previous dossier aside
