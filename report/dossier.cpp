@@ -1,18 +1,23 @@
 #include "report/dossier.h"
 
-#include <array>
-#include <atomic>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
-#include <thread>
+#include <set>
 
-#include "kb/lang/printer.h"
 #include "kb/hash/sha256.h"
+#include "kb/lang/printer.h"
+#include "report/dossier_format.h"
 
 namespace verify {
 namespace fs = std::filesystem;
@@ -21,14 +26,6 @@ namespace {
 
 const char* answer_name(solver::Verdict v) {
   return v == solver::Verdict::Unsat ? "unsat" : v == solver::Verdict::Sat ? "sat" : "unknown";
-}
-
-// "property:NO-MDT" -> "property.NO-MDT.smt2": safe on every file system.
-std::string smt2_name(const std::string& id) {
-  std::string out = id;
-  for (char& c : out)
-    if (c == ':' || c == '/' || c == '\\') c = '.';
-  return out + ".smt2";
 }
 
 std::string utc_date() {
@@ -45,7 +42,7 @@ std::string reference_text(const kb::Guideline& g, int n) {
 }
 
 std::string obligation_html(const kb::Guideline& g, const Obligation& o) {
-  std::string out = "<section class=\"ob " + std::string(status_name(o.status)) + "\" id=\"" + markup_escape(o.id) + "\">\n";
+  std::string out = html_section(o.id, status_name(o.status));
   out += "<h3><span class=\"verdict\">" + std::string(status_name(o.status)) + "</span> " + markup_escape(o.id) + "</h3>\n";
   out += "<p>" + markup_escape(o.description) + ". <em>" + markup_escape(o.message) + "</em></p>\n";
   {
@@ -87,8 +84,8 @@ std::string obligation_html(const kb::Guideline& g, const Obligation& o) {
     out += "<p>Rules that fire for this patient: " + markup_escape(fired.empty() ? "none" : fired) + "</p>\n";
     out += "<pre>" + markup_escape(kb::patient_to_json(g, *o.witness).dump(2)) + "</pre>\n";
   }
-  if (o.query) out += "<p>Re-check: <a href=\"obligations/" + markup_escape(smt2_name(o.id)) + "\">obligations/" +
-                      markup_escape(smt2_name(o.id)) + "</a> (recorded answer: " + answer_name(o.answer) + ")</p>\n";
+  if (o.query) out += "<p>Re-check: <a href=\"" + markup_escape(obligation_file(o.id)) + "\">" +
+                      markup_escape(obligation_file(o.id)) + "</a> (recorded answer: " + answer_name(o.answer) + ")</p>\n";
   return out + "</section>\n";
 }
 
@@ -102,7 +99,7 @@ std::string index_html(const Report& r, const kb::Guideline& g, const Subject& s
       ".translator-disagreement .verdict{background:#fcc}.unknown .verdict,.warning .verdict{background:#ffc}"
       "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}</style></head><body>\n";
   out += "<h1>Proof dossier: " + markup_escape(s.name) + "</h1>\n<table>\n";
-  out += "<tr><th>Release hash (SHA-256)</th><td><code>" + markup_escape(s.release_hash) + "</code></td></tr>\n";
+  out += html_hash_row(s.release_hash);
   out += "<tr><th>Tool</th><td>kb-verify " + markup_escape(s.tool_version) + "</td></tr>\n";
   out += "<tr><th>Solver</th><td>Z3 " + markup_escape(r.z3_version) + "</td></tr>\n";
   out += "<tr><th>Date (UTC)</th><td>" + markup_escape(date) + "</td></tr>\n";
@@ -113,7 +110,10 @@ std::string index_html(const Report& r, const kb::Guideline& g, const Subject& s
          std::to_string(r.count(Status::Warning)) + " warnings</td></tr>\n</table>\n";
   out += "<p>Every file here is listed in <code>MANIFEST.sha256</code> (check it with <code>sha256sum -c "
          "MANIFEST.sha256</code>). Each <code>obligations/*.smt2</code> file is plain SMT-LIB 2 that any solver "
-         "decides on its own; <code>kb-verify --recheck</code> runs z3 and cvc5 on all of them.</p>\n";
+         "decides on its own; <code>kb-verify --recheck</code> regenerates them from the source in "
+         "<code>dossier.json</code> and runs z3 and cvc5 on all of them. Without a signature, a re-check shows that "
+         "the files are consistent, not who wrote them: compare the release hash with one obtained "
+         "independently.</p>\n";
   out += "<h2>Properties</h2>\n";
   for (const Obligation& o : r.obligations)
     if (o.kind == Kind::Property) out += obligation_html(g, o);
@@ -127,186 +127,199 @@ std::string index_html(const Report& r, const kb::Guideline& g, const Subject& s
   return out + "</body></html>\n";
 }
 
-bool write_file(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << text;
-  return static_cast<bool>(f);
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// First line a command prints on stdout, trimmed; "" when it could not run.
-std::string first_line(const std::string& command) {
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return "";
-  std::array<char, 256> buf{};
-  std::string line;
-  if (fgets(buf.data(), buf.size(), p)) line = buf.data();
-  while (fgets(buf.data(), buf.size(), p)) {
+// The dossier's files: relative path -> content, MANIFEST.sha256 included.
+std::map<std::string, std::string> dossier_files(const Report& report, const kb::Guideline& g, const Subject& s,
+                                                 const std::optional<nlohmann::json>& diff) {
+  const std::string date = utc_date();
+  std::map<std::string, std::string> files;
+  solver::Solver solver(g, 0);
+  nlohmann::json obligation_files = nlohmann::json::object();
+  for (const Obligation& o : report.obligations) {
+    if (!o.query) continue;
+    Smt2Header header{o.id, g.versioned_id(o.subject), s.name, o.description, s.tool_version, report.z3_version,
+                      status_name(o.status)};
+    std::string rel = obligation_file(o.id);
+    files[rel] = solver.smt2(*o.query, o.query_index, header.lines());
+    obligation_files[o.id] = {{"file", rel}, {"expect", answer_name(o.answer)}};
   }
-  pclose(p);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ')) line.pop_back();
-  return line;
+  nlohmann::json versions = nlohmann::json::object();
+  for (const kb::Item* it : g.all_items())
+    if (auto v = g.versions.find(kb::item_key(*it)); v != g.versions.end()) versions[v->first] = v->second;
+  nlohmann::json j = to_json(report, g, s);
+  j["schema"] = kDossierSchema;
+  j["date"] = date;
+  j["smt2"] = obligation_files;
+  j["diff"] = diff ? *diff : nlohmann::json(nullptr);
+  j["source"] = kb::guideline_text(g);
+  j["versions"] = versions;
+  files["dossier.json"] = j.dump(2) + "\n";
+  files["index.html"] = index_html(report, g, s, date, diff);
+  std::string manifest;
+  for (const auto& [rel, text] : files) manifest += kb::sha256_hex(text) + "  " + rel + "\n";
+  files["MANIFEST.sha256"] = manifest;
+  return files;
+}
+
+mode_t current_umask() {
+  mode_t m = umask(022);
+  umask(m);
+  return m;
+}
+
+// A fresh folder "NAME.KIND-XXXXXX" beside `target` (mkdtemp), or "" with `problem` set.
+fs::path unique_folder(const fs::path& target, const std::string& kind, std::string& problem) {
+  std::string pattern = (target.parent_path() / (target.filename().string() + "." + kind + "-XXXXXX")).string();
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) {
+    problem = "cannot create a temporary folder beside " + target.string() + ": " + std::strerror(errno);
+    return {};
+  }
+  return fs::path(buf.data());
+}
+
+// Writes `files` into the fresh folder `tmp`; "" or the problem.
+std::string write_files(const fs::path& tmp, const std::map<std::string, std::string>& files) {
+  std::error_code ec;
+  if (!fs::create_directory(tmp / "obligations", ec)) return "cannot create " + (tmp / "obligations").string();
+  for (const auto& [rel, text] : files) {
+    std::ofstream f(tmp / rel, std::ios::binary | std::ios::trunc);
+    f << text;
+    f.close();
+    if (!f) return "cannot write " + (tmp / rel).string();
+  }
+  // mkdtemp made the folder private; give it the permissions a new folder gets.
+  fs::permissions(tmp, static_cast<fs::perms>(0777 & ~current_umask()), ec);
+  return ec ? "cannot set the permissions of " + tmp.string() + ": " + ec.message() : "";
+}
+
+// "good/" -> "good"; "" when `dir` names no folder it can replace ("/", ".", "..").
+fs::path normalised_target(const std::string& dir) {
+  std::string d = dir;
+  while (d.size() > 1 && d.back() == '/') d.pop_back();
+  fs::path target(d);
+  std::string name = target.filename().string();
+  if (name.empty() || name == "." || name == "..") return {};
+  return target;
+}
+
+// What is at `target` now, and whether it may be replaced.
+struct Existing {
+  bool present = false;      // something is there
+  bool empty = false;        // an empty folder
+  std::set<std::string> files;  // a previous dossier: the files its manifest lists, and the manifest
+  std::string problem;       // why it may not be replaced
+};
+
+Existing inspect(const fs::path& target) {
+  Existing e;
+  std::error_code ec;
+  fs::file_status st = fs::symlink_status(target, ec);
+  if (st.type() == fs::file_type::not_found) return e;
+  e.present = true;
+  const std::string t = target.string();
+  if (ec) e.problem = "cannot inspect " + t + ": " + ec.message();
+  else if (fs::is_symlink(st)) e.problem = t + " is a symbolic link; refusing to replace it";
+  else if (!fs::is_directory(st)) e.problem = t + " exists and is not a folder; refusing to replace it";
+  else if (e.empty = fs::is_empty(target, ec); ec) e.problem = "cannot read " + t + ": " + ec.message();
+  if (!e.problem.empty() || e.empty) return e;
+  ManifestCheck m = check_manifest(t);
+  std::string why = m.error;
+  for (const RecheckLine& l : m.lines)
+    if (why.empty() && !l.ok) why = l.file + ": " + l.problem;
+  nlohmann::json dj = nlohmann::json::parse(m.content.count("dossier.json") ? m.content["dossier.json"] : "", nullptr, false);
+  if (why.empty() && !(dj.is_object() && dj.contains("schema") && dj["schema"].is_string() &&
+                       dj["schema"].get<std::string>().rfind("kb-dossier/", 0) == 0))
+    why = "it has no dossier.json with a kb-dossier schema";
+  if (!why.empty()) {
+    e.problem = t + " exists and is not an intact dossier written by kb-verify (" + why + "); refusing to replace it";
+    return e;
+  }
+  for (const auto& [rel, hash] : m.listed) e.files.insert(rel);
+  e.files.insert("MANIFEST.sha256");
+  return e;
+}
+
+// The folder holding `rel` below the open folder `root`, reached without
+// following a symbolic link; -1 when it cannot be.
+int open_parent(int root, const std::string& rel) {
+  int fd = fcntl(root, F_DUPFD_CLOEXEC, 0);
+  std::size_t start = 0;
+  for (std::size_t slash; fd >= 0 && (slash = rel.find('/', start)) != std::string::npos; start = slash + 1) {
+    int next = openat(fd, rel.substr(start, slash - start).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    close(fd);
+    fd = next;
+  }
+  return fd;
+}
+
+// Removes exactly `files` from `dir`, never through a symbolic link, then the
+// folders that leaves empty; true when `dir` is gone.
+bool remove_dossier(const fs::path& dir, const std::set<std::string>& files) {
+  int root = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (root < 0) return false;
+  std::set<std::string> folders;
+  for (const std::string& rel : files) {
+    if (int parent = open_parent(root, rel); parent >= 0) {
+      unlinkat(parent, fs::path(rel).filename().c_str(), 0);  // a link itself, never its target
+      close(parent);
+    }
+    for (fs::path p = fs::path(rel).parent_path(); !p.empty(); p = p.parent_path()) folders.insert(p.string());
+  }
+  // Deepest first; AT_REMOVEDIR removes only empty folders, and no link.
+  for (auto f = folders.rbegin(); f != folders.rend(); ++f) unlinkat(root, f->c_str(), AT_REMOVEDIR);
+  close(root);
+  return ::rmdir(dir.c_str()) == 0;
+}
+
+// Moves the written folder `tmp` to `target`, moving a previous dossier aside
+// and removing it afterwards; `tmp` is removed on failure.
+std::string swap_in(const fs::path& tmp, const fs::path& target, const Existing& e) {
+  std::error_code ec;
+  fs::path old;
+  if (e.present && !e.empty) {
+    std::string problem;
+    old = unique_folder(target, "old", problem);
+    if (old.empty() || ::rename(target.c_str(), old.c_str()) != 0) {
+      if (problem.empty()) problem = "cannot move the previous dossier aside: " + std::string(std::strerror(errno));
+      if (!old.empty()) fs::remove(old, ec);
+      fs::remove_all(tmp, ec);
+      return problem;
+    }
+  }
+  // rename(2) replaces only an empty folder: anything that appeared meanwhile makes it fail.
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    std::string problem = "cannot move the dossier into place: " + std::string(std::strerror(errno));
+    if (!old.empty() && ::rename(old.c_str(), target.c_str()) != 0)
+      problem += "; the previous dossier is in " + old.string();
+    fs::remove_all(tmp, ec);
+    return problem;
+  }
+  if (!old.empty() && !remove_dossier(old, e.files))
+    return "the dossier is in place, but the previous one was kept in " + old.string() +
+           " because it now holds files kb-verify did not write";
+  return "";
 }
 
 }  // namespace
 
 std::string write_dossier(const std::string& dir, const Report& report, const kb::Guideline& g, const Subject& s,
                           const std::optional<nlohmann::json>& diff) {
-  fs::path target(dir);
+  fs::path target = normalised_target(dir);
+  if (target.empty()) return dir + " names no folder a dossier can be written to";
+  Existing existing = inspect(target);
+  if (!existing.problem.empty()) return existing.problem;
+  std::map<std::string, std::string> files = dossier_files(report, g, s, diff);
   std::error_code ec;
-  if (fs::exists(target) && !fs::is_empty(target) && !fs::exists(target / "MANIFEST.sha256"))
-    return dir + " exists and is not a dossier; refusing to replace it";
-  fs::path tmp = target;
-  tmp += ".tmp";
-  fs::remove_all(tmp, ec);
-  if (!fs::create_directories(tmp / "obligations", ec)) return "cannot create " + tmp.string() + ": " + ec.message();
-
-  const std::string date = utc_date();
-  std::map<std::string, std::string> files;  // relative path -> content
-  solver::Solver solver(g, 0);
-  nlohmann::json obligation_files = nlohmann::json::object();
-  for (const Obligation& o : report.obligations) {
-    if (!o.query) continue;
-    // The recorded answer lives in dossier.json, never in item text a comment could forge.
-    std::vector<std::string> comments = {"Obligation " + o.id + " on " + g.versioned_id(o.subject) + " (" + s.name + ")",
-                                         o.description,
-                                         "kb-verify " + s.tool_version + " with Z3 " + report.z3_version +
-                                             " recorded: " + status_name(o.status) + " (answer in dossier.json)"};
-    std::string rel = "obligations/" + smt2_name(o.id);
-    files[rel] = solver.smt2(*o.query, o.query_index, comments);
-    obligation_files[o.id] = {{"file", rel}, {"expect", answer_name(o.answer)}};
+  fs::create_directories(target.parent_path(), ec);
+  std::string problem;
+  fs::path tmp = unique_folder(target, "tmp", problem);
+  if (tmp.empty()) return problem;
+  if (problem = write_files(tmp, files); !problem.empty()) {
+    fs::remove_all(tmp, ec);  // the fresh folder this call created
+    return problem;
   }
-  nlohmann::json j = to_json(report, g, s);
-  j["schema"] = "kb-dossier/1";
-  j["date"] = date;
-  j["smt2"] = obligation_files;
-  j["diff"] = diff ? *diff : nlohmann::json(nullptr);
-  j["source"] = kb::guideline_text(g);
-  files["dossier.json"] = j.dump(2) + "\n";
-  files["index.html"] = index_html(report, g, s, date, diff);
-
-  std::string manifest;
-  for (const auto& [rel, text] : files) {
-    if (!write_file(tmp / rel, text)) return "cannot write " + (tmp / rel).string();
-    manifest += kb::sha256_hex(text) + "  " + rel + "\n";
-  }
-  if (!write_file(tmp / "MANIFEST.sha256", manifest)) return "cannot write the manifest";
-
-  fs::path old = target;
-  old += ".old";
-  fs::remove_all(old, ec);
-  if (fs::exists(target)) fs::rename(target, old, ec);
-  if (ec) return "cannot move the previous dossier aside: " + ec.message();
-  fs::rename(tmp, target, ec);
-  if (ec) return "cannot move the dossier into place: " + ec.message();
-  fs::remove_all(old, ec);
-  return "";
-}
-
-bool Recheck::ok() const {
-  if (!error.empty()) return false;
-  for (const auto& l : lines)
-    if (!l.ok) return false;
-  return true;
-}
-
-Recheck recheck_dossier(const std::string& dir, unsigned timeout_s) {
-  Recheck out;
-  fs::path root(dir);
-  std::ifstream manifest(root / "MANIFEST.sha256");
-  if (!manifest) {
-    out.error = dir + ": no MANIFEST.sha256; not a dossier";
-    return out;
-  }
-  std::map<std::string, std::string> listed;
-  for (std::string line; std::getline(manifest, line);) {
-    if (line.size() < 67 || line.substr(64, 2) != "  ") {
-      out.error = "malformed manifest line: " + line;
-      return out;
-    }
-    std::string rel = line.substr(66);
-    if (rel.empty() || rel.front() == '/' || rel.find("..") != std::string::npos || rel.find('\\') != std::string::npos) {
-      out.error = "manifest entry outside the dossier folder: " + rel;
-      return out;
-    }
-    listed[rel] = line.substr(0, 64);
-  }
-  for (const auto& [rel, hash] : listed) {
-    RecheckLine l{rel, "sha256 " + hash, "", "", false, ""};
-    if (rel.find("..") != std::string::npos || !fs::exists(root / rel)) l.problem = "listed in the manifest but missing";
-    else if (kb::sha256_hex(read_file(root / rel)) != hash) l.problem = "content does not match its manifest hash";
-    else l.ok = true;
-    out.lines.push_back(l);
-  }
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (!e.is_regular_file()) continue;
-    std::string rel = fs::relative(e.path(), root).generic_string();
-    if (rel != "MANIFEST.sha256" && !listed.count(rel))
-      out.lines.push_back({rel, "", "", "", false, "not listed in the manifest"});
-  }
-  for (const char* tool : {"z3", "cvc5"}) {
-    if (first_line(std::string("command -v ") + tool).empty()) {
-      out.error = std::string("the '") + tool + "' solver is not installed (Debian package " + tool + ")";
-      return out;
-    }
-  }
-  // The recorded answers come from dossier.json's structured "smt2" map; the
-  // obligation files must be exactly the ones it lists.
-  std::map<std::string, std::string> expected;
-  nlohmann::json dj = nlohmann::json::parse(read_file(root / "dossier.json"), nullptr, false);
-  if (dj.is_discarded() || !dj.contains("smt2") || !dj["smt2"].is_object()) {
-    out.error = dir + ": dossier.json is missing or has no \"smt2\" map of obligations";
-    return out;
-  }
-  for (const auto& [id, entry] : dj["smt2"].items()) {
-    if (!entry.is_object() || !entry.contains("file") || !entry["file"].is_string() || !entry.contains("expect") ||
-        !entry["expect"].is_string()) {
-      out.error = dir + ": dossier.json entry " + id + " lacks a file or a recorded answer";
-      return out;
-    }
-    expected[entry["file"].get<std::string>()] = entry["expect"].get<std::string>();
-  }
-  std::vector<RecheckLine> jobs;
-  for (const auto& [rel, hash] : listed)
-    if (rel.rfind("obligations/", 0) == 0 && !expected.count(rel))
-      out.lines.push_back({rel, "", "", "", false, "an obligation file dossier.json does not list"});
-  for (const auto& [rel, answer] : expected) {
-    if (!listed.count(rel)) out.lines.push_back({rel, answer, "", "", false, "listed in dossier.json but not in the manifest"});
-    else jobs.push_back({rel, answer, "", "", false, ""});
-  }
-  // Solver processes run in parallel, one worker per core.
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next++) < jobs.size();) {
-      RecheckLine& l = jobs[i];
-      std::string path = shell_quote((root / l.file).string());
-      l.z3 = first_line("z3 -T:" + std::to_string(timeout_s) + " " + path + " 2>&1");
-      l.cvc5 = first_line("cvc5 --lang smt2 --tlimit=" + std::to_string(timeout_s * 1000) + " " + path + " 2>&1");
-      if (l.expected == "unknown") {
-        l.ok = true;
-        l.problem = "recorded unknown: nothing to confirm";
-      } else if (l.z3 != l.expected || l.cvc5 != l.expected) {
-        l.problem = "solvers disagree with the recorded answer";
-      } else {
-        l.ok = true;
-      }
-    }
-  };
-  std::vector<std::thread> workers;
-  for (unsigned w = 0; w < std::max(1u, std::thread::hardware_concurrency()); ++w) workers.emplace_back(work);
-  for (auto& w : workers) w.join();
-  out.lines.insert(out.lines.end(), jobs.begin(), jobs.end());
-  return out;
+  return swap_in(tmp, target, existing);
 }
 
 }  // namespace verify

@@ -1,8 +1,14 @@
 #include "tools/kb_verify_cli.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "kb/store/ruleset.h"
@@ -34,27 +40,34 @@ struct Args {
   std::optional<double> min_score;
 };
 
-// Writes `text` to `path` through a temporary file and a rename, so a reader
-// never sees half a report.
+// Writes `text` to `path` through a fresh temporary file in the same folder
+// (mkstemp) and a rename, so a reader never sees half a report; the
+// temporary file is removed on failure.
 bool write_atomically(const std::string& path, const std::string& text, std::ostream& err) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) {
-      err << "kb-verify: cannot write " << tmp << "\n";
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    err << "kb-verify: cannot write " << path << ": " << ec.message() << "\n";
-    std::filesystem::remove(tmp, ec);
+  std::filesystem::path target(path);
+  std::string pattern = (target.parent_path() / (target.filename().string() + ".tmp-XXXXXX")).string();
+  std::vector<char> name(pattern.begin(), pattern.end());
+  name.push_back('\0');
+  int fd = mkstemp(name.data());
+  if (fd < 0) {
+    err << "kb-verify: cannot write " << path << ": " << std::strerror(errno) << "\n";
     return false;
   }
-  return true;
+  mode_t mask = umask(022);  // mkstemp makes the file private; give it a new file's permissions
+  umask(mask);
+  int error = fchmod(fd, 0666 & ~mask) == 0 ? 0 : errno;
+  for (std::size_t done = 0; !error && done < text.size();) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) error = n < 0 ? errno : EIO;
+    else done += static_cast<std::size_t>(n);
+  }
+  if (close(fd) != 0 && !error) error = errno;
+  if (!error && std::rename(name.data(), path.c_str()) != 0) error = errno;
+  if (!error) return true;
+  err << "kb-verify: cannot write " << path << ": " << std::strerror(error) << "\n";
+  unlink(name.data());
+  return false;
 }
 
 std::vector<VerificationResult> results_of(const verify::Report& report, const Guideline& g) {
@@ -155,26 +168,35 @@ std::string previous_release(Store& store, const std::string& release) {
   return "";
 }
 
-// `kb-verify --recheck DIR`: 0 when the manifest verifies and both solvers
-// agree with every recorded answer, 1 on any disagreement, 2 when it cannot run.
+// `kb-verify --recheck DIR`: 0 when every check passes and both solvers
+// agree with every recorded answer, 1 on any problem, 2 when it cannot run.
 int recheck(const std::string& dir, std::ostream& out, std::ostream& err) {
   verify::Recheck r = verify::recheck_dossier(dir, 60);
+  int code = 0;
   if (!r.error.empty()) {
     err << "kb-verify: " << r.error << "\n";
-    return 2;
+    code = kExitBadInput;
+  } else {
+    out << "z3: " << r.z3_version << "\ncvc5: " << r.cvc5_version << "\n";
+    std::size_t bad = 0;
+    for (const auto& l : r.lines) {
+      if (l.ok) continue;
+      ++bad;
+      out << "FAIL  " << l.file << ": " << l.problem;
+      if (!l.z3.empty()) out << " (recorded " << l.expected << ", z3 " << l.z3 << ", cvc5 " << l.cvc5 << ")";
+      out << "\n";
+    }
+    out << "subject: " << r.subject << "\nrelease hash recomputed from the source: "
+        << (r.release_hash.empty() ? "none (the source does not check)" : r.release_hash) << "\n";
+    out << (bad ? "recheck FAILED: " : "recheck ok: ") << r.files_verified << " files verified against the manifest, "
+        << r.obligations_decided << " obligations regenerated from the source and re-decided by z3 and cvc5, " << bad
+        << " problems\n";
+    code = bad ? 1 : 0;
   }
-  std::size_t bad = 0, solved = 0;
-  for (const auto& l : r.lines) {
-    if (!l.z3.empty()) ++solved;
-    if (l.ok) continue;
-    ++bad;
-    out << "FAIL  " << l.file << ": " << l.problem;
-    if (!l.z3.empty()) out << " (recorded " << l.expected << ", z3 " << l.z3 << ", cvc5 " << l.cvc5 << ")";
-    out << "\n";
-  }
-  out << (bad ? "recheck FAILED: " : "recheck ok: ") << r.lines.size() - solved << " files verified against the manifest, "
-      << solved << " obligations re-decided by z3 and cvc5, " << bad << " problems\n";
-  return bad ? 1 : 0;
+  out << "note: without a signature, a re-check proves that the dossier's files are consistent with one another, "
+         "with the guideline source they contain and with the answers of z3 and cvc5; it does not prove who wrote "
+         "them. Compare the release hash with one obtained independently.\n";
+  return code;
 }
 
 }  // namespace

@@ -167,7 +167,7 @@ TEST_F(Workspace, dossier_verifies_rechecks_with_two_solvers_and_catches_tamperi
   EXPECT_NE(html.find("NO-MDT-WITHOUT-MINIMUM-RESPONSE"), std::string::npos);
   EXPECT_NE(html.find("MDT-OFFER@draft"), std::string::npos);
   nlohmann::json j = nlohmann::json::parse(read(dossier + "/dossier.json"));
-  EXPECT_EQ(j["schema"], "kb-dossier/1");
+  EXPECT_EQ(j["schema"], "kb-dossier/2");
   std::string smt = read(dossier + "/obligations/property.NO-MDT-WITHOUT-MINIMUM-RESPONSE.smt2");
   EXPECT_EQ(j["smt2"]["property:NO-MDT-WITHOUT-MINIMUM-RESPONSE"]["expect"], "unsat");
   EXPECT_EQ(smt.find("expect:"), std::string::npos);  // the answer is never in item-controlled text
