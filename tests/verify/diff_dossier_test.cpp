@@ -184,7 +184,7 @@ TEST_F(Workspace, dossier_verifies_rechecks_with_two_solvers_and_catches_tamperi
   tampered.replace(tampered.find("(check-sat)"), 11, "(check-sat)\n");
   std::ofstream(file) << tampered;
   CliRun bad = verify_run({"--recheck", dossier});
-  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.code, 1) << bad.err;
   EXPECT_NE(bad.out.find("FAIL  obligations/property.NO-MDT-WITHOUT-MINIMUM-RESPONSE.smt2: content does not match"),
             std::string::npos)
       << bad.out;
