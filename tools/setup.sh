@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up: installs missing Debian packages, configures and builds
 # into build/ (Release unless BUILD_TYPE says otherwise). Extra CMake options
-# may be passed in CMAKE_ARGS, e.g. CMAKE_ARGS=-DKB_SANITIZE=ON BUILD_DIR=build-asan.
+# may be passed in CMAKE_ARGS, e.g. CMAKE_ARGS=-DKB_SANITIZE=ON BUILD_DIR=build-asan;
+# SETUP_TARGETS limits the build to some targets (tools/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,9 @@ build_dir=${BUILD_DIR:-build}
 if [ ! -f "$build_dir/CMakeCache.txt" ] || [ ! -f "$build_dir/Makefile" ]; then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
 fi
-if ! cmake --build "$build_dir" -j "$(nproc)" >"$build_dir/build.log" 2>&1; then
+targets=()
+for t in ${SETUP_TARGETS:-}; do targets+=(--target "$t"); done
+if ! cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}" >"$build_dir/build.log" 2>&1; then
   cat "$build_dir/build.log" >&2
   echo "setup: build failed (log: $build_dir/build.log)" >&2
   exit 1

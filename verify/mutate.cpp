@@ -1,9 +1,11 @@
 #include "verify/mutate.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "kb/lang/printer.h"
 #include "kb/model/checker.h"
@@ -476,8 +478,20 @@ MutationReport mutate(const kb::Guideline& g, const std::vector<int>& restating,
   auto start = std::chrono::steady_clock::now();
   MutationReport report;
   report.restating = restating;
-  Judge judge(g, restating, timeout_ms);
-  for (const Mutant& m : generate_mutants(g)) report.results.push_back(judge.judge(m));
+  const std::vector<Mutant> mutants = generate_mutants(g);
+  report.results.resize(mutants.size());
+  // Mutants are independent: one worker per core, each with its own Z3
+  // contexts; results land in generation order.
+  const Judge base(g, restating, timeout_ms);
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    Judge judge = base;
+    for (std::size_t i; (i = next++) < mutants.size();) report.results[i] = judge.judge(mutants[i]);
+  };
+  std::vector<std::thread> workers;
+  for (unsigned w = 1; w < std::max(1u, std::thread::hardware_concurrency()); ++w) workers.emplace_back(work);
+  work();
+  for (auto& w : workers) w.join();
   report.total_millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
