@@ -2,6 +2,8 @@
 // killed, survived and equivalent mutants are known, and on the bundled one.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/common/bundled.h"
@@ -108,12 +110,30 @@ TEST(KbVerifyMutate, reports_score_survivors_and_fails_below_min_score) {
   EXPECT_NE(junit.out.find("<testsuite name=\"kb-verify mutation\""), std::string::npos);
 }
 
-TEST(Mutation, bundled_guideline_has_no_undecided_mutant) {
+// The bundled guideline: no undecided mutant, and docs/properties.md states
+// the current score and lists exactly the current survivors.
+TEST(Mutation, bundled_guideline_is_decided_and_documented) {
   const kb::Guideline& g = kb::testing::bundled();
   verify::MutationReport r = verify::mutate(g, restating(g), 0);
   EXPECT_GT(r.results.size(), 300u);
   EXPECT_EQ(r.count(verify::MutantStatus::Unknown), 0u);
   EXPECT_EQ(r.count(verify::MutantStatus::Disagreement), 0u);  // every witness replays
+  std::ifstream in("docs/properties.md");
+  std::string doc((std::istreambuf_iterator<char>(in)), {});
+  char score[64];
+  std::snprintf(score, sizeof score, "Score: **%.1f%%**", r.score());
+  EXPECT_NE(doc.find(score), std::string::npos) << "docs/properties.md does not state " << score
+                                                << " (regenerate with tools/mutation_doc.py)";
+  std::size_t listed = 0;
+  for (std::size_t p = doc.find("\n| "); p != std::string::npos; p = doc.find("\n| ", p + 1))
+    listed += doc.compare(p, 20, "\n| edit | location |") != 0 && doc.find(" | kb/guidelines/", p) < doc.find('\n', p + 1);
+  EXPECT_EQ(listed, r.count(verify::MutantStatus::Survived)) << "surviving mutants listed in docs/properties.md";
+  for (const auto& m : r.results) {
+    if (m.status != verify::MutantStatus::Survived) continue;
+    std::string summary = m.mutant.summary;
+    for (std::size_t p = 0; (p = summary.find('|', p)) != std::string::npos; p += 2) summary.insert(p, "\\");
+    EXPECT_NE(doc.find("| " + summary + " | "), std::string::npos) << "docs/properties.md lacks survivor " << summary;
+  }
   RecordProperty("mutants", static_cast<int>(r.results.size()));
   RecordProperty("score_percent", static_cast<int>(r.score()));
 }
