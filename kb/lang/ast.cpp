@@ -84,6 +84,7 @@ Item Item::clone() const {
   it.param_value = param_value, it.param_lo = param_lo, it.param_hi = param_hi, it.value_loc = value_loc;
   it.strength = strength, it.action = action, it.action_loc = action_loc, it.rationale = rationale;
   it.source = source, it.cites = cites, it.cite_locs = cite_locs, it.action_index = action_index, it.span = span;
+  it.because_loc = because_loc, it.source_loc = source_loc;
   return it;
 }
 

@@ -33,8 +33,9 @@ constexpr Op kComparisons[] = {Op::Eq, Op::Ne, Op::Le, Op::Ge, Op::Lt, Op::Gt};
 
 class Lexer {
  public:
-  Lexer(std::shared_ptr<const std::string> file, const std::string& text, Diagnostics& diags)
-      : file_(std::move(file)), text_(text), diags_(diags) {}
+  Lexer(std::shared_ptr<const std::string> file, const std::string& text, Diagnostics& diags,
+        std::vector<Comment>* comments = nullptr)
+      : file_(std::move(file)), text_(text), diags_(diags), comments_(comments) {}
 
   std::vector<Token> run() {
     std::vector<Token> out;
@@ -101,7 +102,9 @@ class Lexer {
         ++line_;
         line_start_ = pos_;
       } else if (c == '#') {
+        std::size_t start = pos_;
         while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+        if (comments_) keep_comment(start);
       } else if (std::isspace(static_cast<unsigned char>(c))) {
         ++pos_;
       } else {
@@ -109,9 +112,20 @@ class Lexer {
       }
     }
   }
+  // Records the comment from `start` to pos_ (trailing spaces dropped).
+  void keep_comment(std::size_t start) {
+    std::size_t end = pos_;
+    while (end > start && std::isspace(static_cast<unsigned char>(text_[end - 1]))) --end;
+    bool own_line = true;
+    for (std::size_t i = line_start_; i < start; ++i)
+      if (!std::isspace(static_cast<unsigned char>(text_[i]))) own_line = false;
+    Loc loc{file_, line_, static_cast<int>(start - line_start_) + 1};
+    comments_->push_back({std::move(loc), text_.substr(start, end - start), own_line});
+  }
   std::shared_ptr<const std::string> file_;
   const std::string& text_;
   Diagnostics& diags_;
+  std::vector<Comment>* comments_;
   std::size_t pos_ = 0, line_start_ = 0;
   int line_ = 1;
 };
@@ -318,8 +332,10 @@ class Parser {
     next();
     Token a = name("for the action");
     it.action = a.text, it.action_loc = a.loc;
+    it.because_loc = peek().loc;
     expect("because", "before the rule's rationale");
     it.rationale = string("for the rationale");
+    it.source_loc = peek().loc;
     expect("source", "before the guideline sentence");
     it.source = string("quoting the guideline sentence");
     cites(it);
@@ -464,6 +480,14 @@ class Parser {
 Module parse_source(const std::string& file, const std::string& text, Diagnostics& diags) {
   auto f = std::make_shared<const std::string>(file);
   Lexer lexer(f, text, diags);
+  Parser parser(lexer.run(), diags);
+  return parser.run();
+}
+
+Module parse_with_comments(const std::string& file, const std::string& text, Diagnostics& diags,
+                           std::vector<Comment>& comments) {
+  auto f = std::make_shared<const std::string>(file);
+  Lexer lexer(f, text, diags, &comments);
   Parser parser(lexer.run(), diags);
   return parser.run();
 }

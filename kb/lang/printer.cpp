@@ -1,8 +1,6 @@
 #include "kb/lang/printer.h"
 
-
 namespace kb {
-namespace {
 
 int precedence(const Expr& e) {
   switch (e.op) {
@@ -15,6 +13,8 @@ int precedence(const Expr& e) {
     default: return 7;
   }
 }
+
+namespace {
 
 std::string wrap(const Expr& e, bool parens) {
   if (!parens) return print_expr(e);

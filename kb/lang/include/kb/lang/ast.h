@@ -121,6 +121,8 @@ struct Item {
   Loc action_loc;           ///< Rule: where the action name is written
   std::string rationale;    ///< Rule: the "because" text
   std::string source;       ///< Rule: the "source" text (the guideline sentence quoted)
+  Loc because_loc;          ///< Rule: where `because` is written (the formatter places comments by it)
+  Loc source_loc;           ///< Rule: where `source` is written
   std::vector<int> cites;   ///< Rule, Property: cited reference numbers in written order (each must be declared)
   std::vector<Loc> cite_locs;  ///< where each of `cites` is written
   int action_index = -1;    ///< Rule: index of `action` in Guideline::actions (resolved once by the checker)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "kb/lang/ast.h"
 #include "kb/lang/diagnostics.h"
@@ -15,5 +16,17 @@ namespace kb {
     @param text the source
     @return the items that parsed completely */
 Module parse_source(const std::string& file, const std::string& text, Diagnostics& diags);
+
+/** A `#` comment of a source text (the formatter keeps them). */
+struct Comment {
+  Loc loc;                ///< where the `#` is written
+  std::string text;       ///< from the `#` to the end of its line, trailing spaces removed
+  bool own_line = false;  ///< nothing but spaces before it on its line (else it trails a token)
+};
+
+/** As parse_source, and also appends every comment of `text`, in source
+    order, to `comments`. */
+Module parse_with_comments(const std::string& file, const std::string& text, Diagnostics& diags,
+                           std::vector<Comment>& comments);
 
 }  // namespace kb

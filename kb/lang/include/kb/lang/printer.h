@@ -9,6 +9,10 @@
 
 namespace kb {
 
+/** How tightly the operator of `e` binds: 1 for `implies`, 2 `or`, 3 `and`,
+    4 `not`, 5 comparisons and `in`, 6 `+` and `-`, 7 for leaves. */
+int precedence(const Expr& e);
+
 /** Canonical text of an expression, with the fewest parentheses that keep
     its structure. */
 std::string print_expr(const Expr& e);
