@@ -14,6 +14,7 @@
 #include "kb/store/store.h"
 #include "report/diff_report.h"
 #include "tools/cli_common.h"
+#include "tools/fmt_cmd.h"
 #include "tools/recommend_cmd.h"
 #include "verify/diff.h"
 
@@ -29,6 +30,7 @@ struct Options {
   std::string author, reason, base, release, id, name;
   bool prune = false;
   RecommendArgs recommend;
+  FmtArgs fmt;
   std::string format = "text";
   unsigned timeout_ms = 10000;
 };
@@ -240,6 +242,12 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   auto* check = app.add_subcommand("check", "Parse and check guideline source files");
   check->add_option("sources", o.files, "Guideline files or folders of .kb files; - reads standard input")->required();
 
+  auto* fmt = app.add_subcommand("fmt", "Rewrite guideline sources in the canonical layout, keeping comments");
+  fmt->add_option("sources", o.fmt.files, "Guideline files or folders of .kb files; - formats standard input")
+      ->required();
+  fmt->add_flag("--check", o.fmt.check, "List the files that are not formatted (exit 1); write nothing");
+  fmt->add_flag("--diff", o.fmt.diff, "Print what formatting would change; write nothing");
+
   auto* init = app.add_subcommand("init", "Create the knowledge base database (or update its schema)");
   add_db_option(init, o);
 
@@ -294,6 +302,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
 
   if (auto code = parse_args(app, args, out, err)) return *code;
   if (check->parsed()) return cmd_check(o, in, out, err);
+  if (fmt->parsed()) return format_files(o.fmt, in, out, err);
   if (init->parsed()) return cmd_init(o, out, err);
   if (import->parsed()) return cmd_import(o, in, out, err);
   if (exp->parsed()) return cmd_export(o, out, err);

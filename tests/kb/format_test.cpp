@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -14,7 +17,10 @@
 #include "kb/lang/printer.h"
 #include "kb/model/checker.h"
 #include "kb/model/guideline.h"
+#include "tests/common/bundled.h"
+#include "tests/common/cli.h"
 #include "tests/common/random_guideline.h"
+#include "tools/fmt_cmd.h"
 
 namespace {
 
@@ -147,6 +153,83 @@ RC_GTEST_PROP(FormatProperty, format_item_is_print_item_when_everything_fits, (s
   RC_ASSERT(g.has_value());
   for (const kb::Item* it : g->all_items())
     RC_ASSERT(kb::format_item(*it, std::numeric_limits<std::size_t>::max()) == kb::print_item(*it));
+}
+
+TEST(Format, the_bundled_guideline_is_formatted) {
+  for (const std::string& file : kb::testing::bundled_files()) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    kb::Diagnostics diags;
+    auto formatted = kb::format_source(file, text.str(), diags);
+    ASSERT_TRUE(formatted.has_value()) << diags.render({{file, text.str()}});
+    EXPECT_EQ(*formatted, text.str()) << file << " is not formatted: run `kb fmt " << file << "`";
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const char* kMessy = "# kept\nfact a: bool \"A\"   # on a\n\n\naction x \"X\"\n";
+const char* kTidy = "# kept\nfact a: bool \"A\"  # on a\n\naction x \"X\"\n";
+
+TEST(KbFmt, check_lists_unformatted_files_and_writes_nothing) {
+  kb::testing::TempDir dir;
+  std::string messy = dir.file("messy.kb", kMessy), tidy = dir.file("tidy.kb", kTidy);
+  auto r = kb::testing::run_kb({"fmt", "--check", messy, tidy});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(r.out, "not formatted: " + kb::display_path(messy) + "\n");
+  EXPECT_EQ(read_file(messy), kMessy);
+  EXPECT_EQ(kb::testing::run_kb({"fmt", "--check", tidy}).code, 0);
+}
+
+TEST(KbFmt, diff_prints_a_unified_line_diff_and_writes_nothing) {
+  kb::testing::TempDir dir;
+  std::string messy = dir.file("messy.kb", kMessy);
+  auto r = kb::testing::run_kb({"fmt", "--diff", messy});
+  EXPECT_EQ(r.code, 0) << r.err;
+  const std::string name = kb::display_path(messy);
+  EXPECT_EQ(r.out, "--- " + name + "\n+++ " + name + " (formatted)\n@@ -1,5 +1,4 @@\n # kept\n"
+                   "-fact a: bool \"A\"   # on a\n-\n+fact a: bool \"A\"  # on a\n \n action x \"X\"\n");
+  EXPECT_EQ(read_file(messy), kMessy);
+  EXPECT_EQ(kb::cli::unified_diff("a\nb\n", "a\nb\n", "x", "y"), "");
+}
+
+TEST(KbFmt, rewrites_changed_files_in_place_keeping_their_permissions) {
+  kb::testing::TempDir dir;
+  std::string messy = dir.file("messy.kb", kMessy), tidy = dir.file("tidy.kb", kTidy);
+  ASSERT_EQ(::chmod(messy.c_str(), 0640), 0);
+  auto r = kb::testing::run_kb({"fmt", std::filesystem::path(messy).parent_path().string()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "formatted " + kb::display_path(messy) + "\n") << "unchanged files are not rewritten";
+  EXPECT_EQ(read_file(messy), kTidy);
+  struct stat st {};
+  ASSERT_EQ(::stat(messy.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(std::filesystem::path(messy).parent_path()))
+    ++entries;
+  EXPECT_EQ(entries, 2u) << "no temporary file left behind";
+  auto piped = kb::testing::run_kb({"fmt", "-"}, kMessy);
+  EXPECT_EQ(piped.code, 0);
+  EXPECT_EQ(piped.out, kTidy);
+}
+
+TEST(KbFmt, a_file_that_does_not_parse_is_left_alone) {
+  kb::testing::TempDir dir;
+  std::string bad = dir.file("bad.kb", "fact a bool \"A\"\n"), messy = dir.file("messy.kb", kMessy);
+  auto r = kb::testing::run_kb({"fmt", bad, messy});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(kb::display_path(bad) + ":1:8: error: expected ':' after the fact name"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("it was left as it is"), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(bad), "fact a bool \"A\"\n");
+  EXPECT_EQ(read_file(messy), kTidy) << "the other files are still formatted";
+  EXPECT_EQ(kb::testing::run_kb({"fmt", dir.file("missing.kb")}).code, 2);
 }
 
 }  // namespace

@@ -79,9 +79,8 @@ TEST(Diff, raising_minimum_response_to_6_months_affects_exactly_3_to_5_months) {
 
 TEST(Diff, a_rewording_that_keeps_the_meaning_is_no_change) {
   const kb::Guideline& before = kb::testing::bundled();
-  std::string text = bundled_text_with("  = oligometastatic and staging_complete and biopsy_criterion_met\n"
-                                       "    and imaging_history_complete and response_months >= min_response_months\n"
-                                       "    and disease_controlled and tumour_board_done",
+  std::string text = bundled_text_with("  = oligometastatic and staging_complete and biopsy_criterion_met and imaging_history_complete\n"
+                                       "    and response_months >= min_response_months and disease_controlled and tumour_board_done",
                                        "  = tumour_board_done and disease_controlled and not (not oligometastatic)\n"
                                        "    and min_response_months <= response_months and imaging_history_complete\n"
                                        "    and biopsy_criterion_met and staging_complete");
