@@ -28,7 +28,7 @@ struct Options {
   std::string db = kDefaultDb;
   std::vector<std::string> files;
   std::string author, reason, base, release, id, name;
-  bool prune = false;
+  bool prune = false, force = false, dry_run = false;
   RecommendArgs recommend;
   FmtArgs fmt;
   std::string format = "text";
@@ -84,6 +84,60 @@ int cmd_init(const Options& o, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+// The base an import merges against: --base, else the marker lines of the
+// input files (all of them naming the same one), else none.
+bool import_base(const Options& o, const SourceMap& sources, std::optional<ImportBase>& base, std::ostream& err) {
+  if (!o.base.empty()) {
+    base = parse_base_option(o.base);
+    if (!base) err << "kb: --base " << o.base << ": expected a release name or seq:N\n";
+    return base.has_value();
+  }
+  std::size_t with = 0;
+  for (const auto& [file, text] : sources) {
+    std::string problem;
+    auto marker = read_base_marker(text, problem);
+    if (!problem.empty()) {
+      err << "kb: " << file << ": " << problem << "\n";
+      return false;
+    }
+    if (!marker) continue;
+    if (base && !(*base == *marker)) {
+      err << "kb: the input files name different bases (" << base->describe() << ", " << marker->describe()
+          << "); import them separately or give --base\n";
+      return false;
+    }
+    base = marker, ++with;
+  }
+  if (with && with != sources.size()) {
+    err << "kb: some input files name a base (" << base->describe()
+        << ") and others none; import them separately or give --base\n";
+    return false;
+  }
+  return true;
+}
+
+// Prints what an import did (or, with --dry-run, would do).
+void print_import(const ImportReport& r, bool dry_run, std::ostream& out) {
+  static const char* done[] = {"added", "changed", "retired"};
+  static const char* todo[] = {"would add", "would change", "would retire"};
+  std::size_t counts[3] = {0, 0, 0};
+  for (const auto& c : r.changes) {
+    ++counts[static_cast<int>(c.change)];
+    out << pad((dry_run ? todo : done)[static_cast<int>(c.change)], dry_run ? 14 : 8) << item_kind_name(c.kind) << " "
+        << c.name << " version " << c.version << (c.note.empty() ? "" : " (" + c.note + ")") << "\n";
+  }
+  for (const auto& k : r.kept)
+    out << pad(dry_run ? "would keep" : "kept", dry_run ? 14 : 8) << item_kind_name(k.kind) << " " << k.name
+        << " version " << k.version << " (" << k.note << ")\n";
+  std::string kept = r.kept.empty() ? "" : ", " + std::to_string(r.kept.size()) + " kept as others changed them";
+  if (dry_run)
+    out << "dry run: would add " << counts[0] << ", change " << counts[1] << ", retire " << counts[2] << "; "
+        << r.unchanged << " unchanged" << kept << "; nothing was written\n";
+  else
+    out << "import: " << counts[0] << " added, " << counts[1] << " changed, " << counts[2] << " retired, "
+        << r.unchanged << " unchanged" << kept << "\n";
+}
+
 // `kb import FILE...`: append versions for what changed.
 int cmd_import(const Options& o, std::istream& in, std::ostream& out, std::ostream& err) {
   auto store = Store::open(o.db, OpenMode::Existing);
@@ -95,28 +149,23 @@ int cmd_import(const Options& o, std::istream& in, std::ostream& out, std::ostre
     err << diags.render(sources) << "kb: import refused: the input does not check; nothing was written\n";
     return 2;
   }
-  ImportOptions opts{o.author, o.reason, o.base.empty() ? std::nullopt : std::optional(o.base), o.prune};
+  ImportOptions opts{o.author, o.reason, std::nullopt, o.prune, o.force, o.dry_run};
+  if (!import_base(o, sources, opts.base, err)) return 2;
   auto report = store.value().import(*input, opts);
   if (!report) return fail(report.error(), err);
-  std::size_t counts[3] = {0, 0, 0};
-  for (const auto& c : report.value().changes) {
-    static const char* verbs[] = {"added", "changed", "retired"};
-    ++counts[static_cast<int>(c.change)];
-    out << pad(verbs[static_cast<int>(c.change)], 8) << item_kind_name(c.kind) << " " << c.name << " version "
-        << c.version << "\n";
-  }
-  out << "import: " << counts[0] << " added, " << counts[1] << " changed, " << counts[2] << " retired, "
-      << report.value().unchanged << " unchanged\n";
+  print_import(report.value(), o.dry_run, out);
   return 0;
 }
 
-// `kb export [--release NAME]`: the canonical text of the items.
+// `kb export [--release NAME]`: the items in the formatter's layout, after a
+// line naming the state they were read in (the base of a later import).
 int cmd_export(const Options& o, std::ostream& out, std::ostream& err) {
   auto store = Store::open(o.db, OpenMode::Existing);
   if (!store) return fail(store.error(), err);
-  auto g = store.value().load(o.release.empty() ? std::nullopt : std::optional(o.release));
+  ImportBase state;
+  auto g = store.value().load(o.release.empty() ? std::nullopt : std::optional(o.release), &state);
   if (!g) return fail(g.error(), err);
-  out << guideline_text(g.value());
+  out << base_marker(state) << "\n\n" << guideline_layout(g.value());
   return 0;
 }
 
@@ -256,10 +305,13 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   import->add_option("sources", o.files, "Guideline files or folders of .kb files; - reads standard input")->required();
   import->add_option("--author", o.author, "Who makes the change")->required();
   import->add_option("--reason", o.reason, "Why")->required();
-  import->add_option("--base", o.base, "Release the edit started from; refuse if others changed the same items");
+  import->add_option("--base", o.base,
+                     "State the edit started from (a release, or seq:N); default: the input's '# kb-base:' line");
   import->add_flag("--prune", o.prune, "Retire current items that the input does not contain");
+  import->add_flag("--force", o.force, "Write items that would be refused as conflicts or stale; recorded in the reason");
+  import->add_flag("--dry-run", o.dry_run, "Print what would be added, changed, retired and kept; write nothing");
 
-  auto* exp = app.add_subcommand("export", "Print the canonical text of the current items (or a release's)");
+  auto* exp = app.add_subcommand("export", "Print the current items (or a release's), after a '# kb-base:' line");
   add_db_option(exp, o);
   exp->add_option("--release", o.release, "Export this release instead of the current items");
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <set>
 
+#include "kb/lang/format.h"
 #include "kb/lang/printer.h"
 
 namespace kb {
@@ -90,6 +91,12 @@ std::vector<ItemRef> dependency_closure(const Guideline& g, const std::vector<It
 std::string guideline_text(const Guideline& g) {
   std::string out;
   for (const Item* it : g.all_items()) out += (out.empty() ? "" : "\n") + print_item(*it);
+  return out;
+}
+
+std::string guideline_layout(const Guideline& g) {
+  std::string out;
+  for (const Item* it : g.all_items()) out += (out.empty() ? "" : "\n") + format_item(*it);
   return out;
 }
 

@@ -3,12 +3,15 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "kb/hash/release_hash.h"
 #include "kb/hash/sha256.h"
@@ -172,6 +175,22 @@ std::optional<std::int64_t> release_id(SQLite::Database& db, const std::string& 
   return st.getColumn(0).getInt64();
 }
 
+// The state a load reads: the release, or the draft after its newest row.
+ImportBase state_of(SQLite::Database& db, const std::optional<std::string>& release,
+                    const std::optional<std::int64_t>& id) {
+  ImportBase b;
+  std::string hash;
+  if (release) {
+    b.release = release;
+    hash = db.execAndGet("SELECT content_hash FROM release WHERE id = " + std::to_string(*id)).getString();
+  } else {
+    SQLite::Statement st(db, "SELECT seq, row_hash FROM item_version ORDER BY seq DESC LIMIT 1");
+    if (st.executeStep()) b.seq = st.getColumn(0).getInt64(), hash = st.getColumn(1).getString();
+  }
+  b.hash_prefix = hash.substr(0, 12);
+  return b;
+}
+
 StoreError unknown_release(SQLite::Database& db, const std::string& name) {
   std::vector<std::string> names;
   SQLite::Statement st(db, "SELECT name FROM release ORDER BY id");
@@ -313,7 +332,7 @@ Result<int> Store::schema_version() {
   return guarded(path_, [&]() -> Result<int> { return user_version(*db_); });
 }
 
-Result<Guideline> Store::load(const std::optional<std::string>& release) {
+Result<Guideline> Store::load(const std::optional<std::string>& release, ImportBase* state) {
   return guarded(path_, [&]() -> Result<Guideline> {
     SQLite::Transaction snapshot(*db_);  // one consistent read
     std::optional<std::int64_t> id;
@@ -321,6 +340,7 @@ Result<Guideline> Store::load(const std::optional<std::string>& release) {
       id = release_id(*db_, *release);
       if (!id) return unknown_release(*db_, *release);
     }
+    if (state) *state = state_of(*db_, release, id);
     std::vector<ItemVersion> rows = live_rows(*db_, id);
     const std::string what = release ? "release " + *release : "the current items";
     StoreError bad = error(StoreErrorKind::BadInput, "the stored items of " + what +
@@ -353,99 +373,308 @@ namespace {
 struct Planned {
   ItemVersion row;
   ChangeKind change;
+  std::string note;  // forced: what it overrides
 };
 
-// Versions for every input item whose text differs from its live version and,
-// with `prune`, retirements of live items the input lacks.
-std::vector<Planned> plan_import(const Guideline& input, const std::map<std::string, ItemVersion>& latest,
-                                 const std::vector<ItemVersion>& live_now, bool prune, ImportReport& report) {
-  std::vector<Planned> plan;
+// What an import will do: versions to append, others' changes it keeps, and
+// the items it refuses (one message each, with the command that shows why).
+struct Plan {
+  std::vector<Planned> writes;
+  std::vector<ItemChange> kept;
+  std::vector<std::string> refusals;
+  std::size_t unchanged = 0;
+};
+
+// An item's text on one side of the merge; nullopt when absent (never
+// written, or retired).
+using Text = std::optional<std::string>;
+Text text_of(const ItemVersion* r) { return r && !r->retired ? Text(r->source) : std::nullopt; }
+
+// `s` as one shell word.
+std::string shell_word(const std::string& s) {
+  bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_./:@%+=,-", c);
+  });
+  if (plain) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Everything one merge decision needs.
+struct Merge {
+  SQLite::Database& db;
+  const ImportOptions& options;
+  const std::map<std::string, ItemVersion>& latest;
+  const std::optional<std::map<std::string, ItemVersion>>& base;  // rows of the base state
+  std::string db_path;
+};
+
+// The version that writes `in` (a retirement when null) after `cur`.
+Planned planned_row(ItemKind kind, const std::string& name, const Item* in, const ItemVersion* cur) {
+  Planned p{{}, ChangeKind::Retired, ""};
+  p.row.kind = kind;
+  p.row.name = name;
+  p.row.version = cur ? cur->version + 1 : 1;
+  if (!in) {
+    p.row.retired = true;
+    return p;
+  }
+  p.change = cur && !cur->retired ? ChangeKind::Changed : ChangeKind::Added;
+  p.row.source = print_item(*in);
+  p.row.origin = Origin::of(in->span);
+  if (kind == ItemKind::Rule) {
+    p.row.strength = strength_name(in->strength);
+    p.row.action = in->action;
+  }
+  return p;
+}
+
+// "version 2 is current (by alice at ..., reason: ...)" or "it was retired in version 2 (...)".
+std::string current_text(const ItemVersion& c) {
+  return (c.retired ? "it was retired in version " + std::to_string(c.version)
+                    : "version " + std::to_string(c.version) + " is current") +
+         " (" + provenance(c) + ")";
+}
+
+// The newest version of the item before `below` whose text is `text`, or 0.
+int earlier_version(SQLite::Database& db, ItemKind kind, const std::string& name, const std::string& text, int below) {
+  SQLite::Statement st(db,
+                       "SELECT version FROM item_version WHERE kind = ? AND name = ? AND retired = 0 AND source = ? "
+                       "AND version < ? ORDER BY version DESC LIMIT 1");
+  st.bind(1, item_kind_name(kind));
+  st.bind(2, name);
+  st.bind(3, text);
+  st.bind(4, below);
+  return st.executeStep() ? st.getColumn(0).getInt() : 0;
+}
+
+// The base side of one item: what kept it, or why changing it is refused.
+// Returns true when the item is decided (kept); sets `refusal` on a conflict.
+bool against_base(Plan& plan, const Merge& m, const std::string& key, const Text& mine, const ItemVersion* cur,
+                  std::string& refusal, std::string& note) {
+  auto b = m.base->find(key);
+  const ItemVersion* base = b == m.base->end() ? nullptr : &b->second;
+  const Text was = text_of(base), now = text_of(cur);
+  const std::string where = m.options.base->describe();
+  if (mine == was) {  // only others changed it: keep theirs
+    if (cur) {
+      ChangeKind k = cur->retired ? ChangeKind::Retired : was ? ChangeKind::Changed : ChangeKind::Added;
+      static const char* did[] = {"added", "changed", "retired"};
+      plan.kept.push_back({k, cur->kind, cur->name, cur->version,
+                           cur->author + " " + did[static_cast<int>(k)] + " it after " + where + "; your input " +
+                               (k == ChangeKind::Added ? "does not have it" : "has it as it was then")});
+    }
+    return true;
+  }
+  if (now == was || !cur) return false;
+  std::string based = was ? "version " + std::to_string(base->version) + " (" + where + ")"
+                          : "no version (it is not in " + where + ")";
+  refusal = "your change is based on " + based + ", but " + current_text(*cur);
+  note = "overwrote version " + std::to_string(cur->version) + " by " + cur->author + ", based on " + where;
+  return false;
+}
+
+// Decides one item: unchanged, kept, written, or refused.
+void merge_item(Plan& plan, const Merge& m, ItemKind kind, const std::string& name, const Item* in) {
+  const std::string key = key_of(kind, name);
+  auto c = m.latest.find(key);
+  const ItemVersion* cur = c == m.latest.end() ? nullptr : &c->second;
+  const Text mine = in ? Text(print_item(*in)) : std::nullopt;
+  if (mine == text_of(cur)) {
+    if (in) ++plan.unchanged;
+    return;
+  }
+  std::string refusal, note;
+  if (m.base) {
+    if (against_base(plan, m, key, mine, cur, refusal, note)) return;
+  } else if (mine && cur) {
+    if (int v = earlier_version(m.db, kind, name, *mine, cur->version)) {
+      refusal = "your text is version " + std::to_string(v) + "'s, but " + current_text(*cur) +
+                ": this looks like a stale copy";
+      note = "set back to version " + std::to_string(v) + " over version " + std::to_string(cur->version) + " by " +
+             cur->author;
+    }
+  }
+  Planned p = planned_row(kind, name, in, cur);
+  if (!refusal.empty()) {
+    const std::string id = std::string(item_kind_name(kind)) + " " + name;
+    if (!m.options.force) {
+      plan.refusals.push_back(id + ": " + refusal);
+      plan.refusals.push_back("  see the other change: kb history --db " + shell_word(m.db_path) + " " + key);
+      return;
+    }
+    p.note = note;
+  }
+  plan.writes.push_back(std::move(p));
+}
+
+// The merge of `input` into the store, item by item, in input order, then
+// retirements of live items the input lacks (with prune).
+Plan plan_import(const Guideline& input, const Merge& m, const std::vector<ItemVersion>& live_now) {
+  Plan plan;
   std::set<std::string> input_keys;
   for (const Item* item : input.all_items()) {
-    const std::string key = item_key(*item);
-    input_keys.insert(key);
-    const std::string text = print_item(*item);
-    auto cur = latest.find(key);
-    bool live = cur != latest.end() && !cur->second.retired;
-    if (live && cur->second.source == text) {
-      ++report.unchanged;
-      continue;
-    }
-    Planned p{{}, live ? ChangeKind::Changed : ChangeKind::Added};
-    p.row.kind = item->kind;
-    p.row.name = item->name;
-    p.row.version = cur == latest.end() ? 1 : cur->second.version + 1;
-    p.row.source = text;
-    p.row.origin = Origin::of(item->span);
-    if (item->kind == ItemKind::Rule) {
-      p.row.strength = strength_name(item->strength);
-      p.row.action = item->action;
-    }
-    plan.push_back(std::move(p));
+    input_keys.insert(item_key(*item));
+    merge_item(plan, m, item->kind, item->name, item);
   }
-  if (prune)
-    for (const auto& r : live_now) {
-      if (input_keys.count(key_of(r.kind, r.name))) continue;
-      Planned p{{}, ChangeKind::Retired};
-      p.row.kind = r.kind;
-      p.row.name = r.name;
-      p.row.version = r.version + 1;
-      p.row.retired = true;
-      plan.push_back(std::move(p));
-    }
+  if (m.options.prune)
+    for (const auto& r : live_now)
+      if (!input_keys.count(key_of(r.kind, r.name))) merge_item(plan, m, r.kind, r.name, nullptr);
   return plan;
 }
 
-// Optimistic concurrency: one line per planned item whose live version is not
-// the one pinned in the base release.
-std::vector<std::string> base_conflicts(const std::vector<Planned>& plan, const std::map<std::string, ItemVersion>& latest,
-                                        const std::map<std::string, int>& pinned, const std::string& base) {
-  std::vector<std::string> conflicts;
-  for (const auto& p : plan) {
-    const std::string key = key_of(p.row.kind, p.row.name);
-    auto pin = pinned.find(key);
-    int base_version = pin == pinned.end() ? 0 : pin->second;
-    auto cur = latest.find(key);
-    int live_version = cur != latest.end() && !cur->second.retired ? cur->second.version : 0;
-    if (base_version == live_version) continue;
-    std::string based = base_version ? "version " + std::to_string(base_version) + " (release " + base + ")"
-                                     : "no version (it is not in release " + base + ")";
-    const ItemVersion& c = cur->second;  // live_version != base_version implies the item is stored
-    std::string now = c.retired ? "it was retired in version " + std::to_string(c.version)
-                                : "version " + std::to_string(c.version) + " is current";
-    conflicts.push_back(std::string(item_kind_name(p.row.kind)) + " " + p.row.name + ": your change is based on " +
-                        based + ", but " + now + " (" + provenance(c) + ")");
-  }
-  return conflicts;
+// The refusal of a whole import: its items and how to rebase.
+StoreError refusal_error(const Plan& plan, const ImportOptions& o, const std::string& db_path) {
+  const std::size_t n = plan.refusals.size() / 2;
+  std::string summary =
+      o.base ? "import refused: " + std::to_string(n) + " item(s) changed both in your input and by someone else since " +
+                   o.base->describe() + "; nothing was written"
+             : "import refused: " + std::to_string(n) +
+                   " item(s) would go back to an earlier version's text, as from a stale copy; nothing was written";
+  std::vector<std::string> details = plan.refusals;
+  const std::string db = shell_word(db_path);
+  details.push_back("to rebase: kb export --db " + db + " > current.kb, reapply your edits to current.kb, then kb import "
+                    "--db " + db + " current.kb --author ... --reason ... (its first line names the base)");
+  details.push_back("to overwrite the other change instead: add --force (recorded in the reason of each version)");
+  return error(StoreErrorKind::Finding, std::move(summary), std::move(details));
 }
 
-// The knowledge base as it would be after the import must still check;
-// problems go into `bad`.
-bool merged_checks(const Guideline& input, const std::vector<ItemVersion>& live_now, bool prune, StoreError& bad) {
-  std::map<std::string, const Item*> by_key;
-  for (const Item* item : input.all_items()) by_key[item_key(*item)] = item;
+// The knowledge base as it would be after the planned writes must still
+// check; problems go into `bad`.
+bool merged_checks(const std::vector<Planned>& writes, const std::vector<ItemVersion>& live_now, StoreError& bad) {
+  std::map<std::string, const Planned*> planned;
+  for (const auto& p : writes) planned[key_of(p.row.kind, p.row.name)] = &p;
+  auto import_name = [](const ItemVersion& r) {
+    return "<import " + std::string(item_kind_name(r.kind)) + " " + r.name + ">";
+  };
   Module merged;
   std::set<std::string> placed;
   for (const auto& r : live_now) {
     const std::string key = key_of(r.kind, r.name);
-    auto in = by_key.find(key);
-    if (in != by_key.end()) {
-      parse_item("<import " + std::string(item_kind_name(r.kind)) + " " + r.name + ">", print_item(*in->second),
-                 merged, bad.diags, bad.sources);
-      placed.insert(key);
-    } else if (!prune) {
+    auto p = planned.find(key);
+    if (p == planned.end())
       parse_item("<stored " + std::string(item_kind_name(r.kind)) + " " + r.name + "@" + std::to_string(r.version) + ">",
                  r.source, merged, bad.diags, bad.sources);
-    }
+    else if (!p->second->row.retired)
+      parse_item(import_name(r), p->second->row.source, merged, bad.diags, bad.sources);
+    placed.insert(key);
   }
-  for (const Item* item : input.all_items())
-    if (!placed.count(item_key(*item)))
-      parse_item("<import " + std::string(item_kind_name(item->kind)) + " " + item->name + ">", print_item(*item),
-                 merged, bad.diags, bad.sources);
+  for (const auto& p : writes)
+    if (!p.row.retired && !placed.count(key_of(p.row.kind, p.row.name)))
+      parse_item(import_name(p.row), p.row.source, merged, bad.diags, bad.sources);
   return bad.diags.ok() && check(std::move(merged), bad.diags);
 }
 
+// The rows of the base state by key: a release's pins, or the latest row of
+// each item up to the base seq (retired rows included: they mean absent).
+Result<std::map<std::string, ItemVersion>> base_rows(SQLite::Database& db, const ImportBase& base) {
+  std::map<std::string, ItemVersion> out;
+  const std::string foreign = "; was the input exported from another knowledge base?";
+  if (base.release) {
+    auto id = release_id(db, *base.release);
+    if (!id) return unknown_release(db, *base.release);
+    std::string hash = db.execAndGet("SELECT content_hash FROM release WHERE id = " + std::to_string(*id)).getString();
+    if (hash.rfind(base.hash_prefix, 0) != 0)
+      return error(StoreErrorKind::BadInput, "the input's base, release " + *base.release + " " + base.hash_prefix +
+                                                 ", does not match this knowledge base's (release hash " + hash + ")" + foreign);
+    for (auto& r : live_rows(db, id)) out.emplace(key_of(r.kind, r.name), std::move(r));
+    return out;
+  }
+  const std::int64_t head = db.execAndGet("SELECT coalesce(max(seq), 0) FROM item_version").getInt64();
+  std::string hash;
+  if (base.seq > 0 && base.seq <= head) {
+    SQLite::Statement h(db, "SELECT row_hash FROM item_version WHERE seq = ?");
+    h.bind(1, static_cast<int64_t>(base.seq));
+    if (h.executeStep()) hash = h.getColumn(0).getString();
+  }
+  if (base.seq < 0 || base.seq > head || (base.seq > 0 && hash.empty()) || hash.rfind(base.hash_prefix, 0) != 0)
+    return error(StoreErrorKind::BadInput, "the input's base, seq " + std::to_string(base.seq) + " " + base.hash_prefix +
+                                               ", is not a row of this knowledge base (newest: seq " +
+                                               std::to_string(head) + ")" + foreign);
+  SQLite::Statement st(db, std::string("SELECT ") + kRowColumns +
+                               " FROM item_version v WHERE v.seq <= ?1 AND v.version = (SELECT max(w.version) FROM "
+                               "item_version w WHERE w.kind = v.kind AND w.name = v.name AND w.seq <= ?1)");
+  st.bind(1, static_cast<int64_t>(base.seq));
+  while (st.executeStep()) {
+    ItemVersion r = read_row(st);
+    out.emplace(key_of(r.kind, r.name), std::move(r));
+  }
+  return out;
+}
+
+std::string forced_note(const Planned& p) { return p.note.empty() ? "" : "forced: " + p.note; }
+
+// Appends the planned versions, stamped with author, reason and time.
+void write_plan(SQLite::Database& db, std::vector<Planned>& writes, const ImportOptions& o, ImportReport& report) {
+  std::int64_t seq = db.execAndGet("SELECT coalesce(max(seq), 0) + 1 FROM item_version").getInt64();
+  std::string prev = kZeroHash;
+  {
+    SQLite::Statement last(db, "SELECT row_hash FROM item_version ORDER BY seq DESC LIMIT 1");
+    if (last.executeStep()) prev = last.getColumn(0).getString();
+  }
+  const std::string now = utc_now();
+  for (auto& p : writes) {
+    p.row.author = o.author;
+    p.row.reason = p.note.empty() ? o.reason : o.reason + " [--force: " + p.note + "]";
+    p.row.created_utc = now;
+    ItemVersion written = append(db, std::move(p.row), seq, prev);
+    report.changes.push_back({p.change, written.kind, written.name, written.version, forced_note(p)});
+  }
+}
+
 }  // namespace
+
+std::string ImportBase::describe() const { return release ? "release " + *release : "seq " + std::to_string(seq); }
+
+std::optional<ImportBase> parse_base_option(const std::string& text) {
+  ImportBase b;
+  if (text.rfind("seq:", 0) == 0) {
+    const std::string n = text.substr(4);
+    if (n.empty() || n.size() > 18 || !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return std::nullopt;
+    b.seq = std::stoll(n);
+    return b;
+  }
+  if (!valid_release_name(text)) return std::nullopt;
+  b.release = text;
+  return b;
+}
+
+std::string base_marker(const ImportBase& base) {
+  return "# kb-base: " + base.describe() + (base.hash_prefix.empty() ? "" : " " + base.hash_prefix) +
+         "  (keep this line: kb import merges your edits from this state)";
+}
+
+std::optional<ImportBase> read_base_marker(const std::string& text, std::string& problem) {
+  std::optional<ImportBase> found;
+  std::istringstream lines(text);
+  const std::string tag = "# kb-base:";
+  for (std::string line; std::getline(lines, line);) {
+    std::size_t at = line.find_first_not_of(" \t");
+    if (at == std::string::npos || line.compare(at, tag.size(), tag) != 0) continue;
+    std::istringstream words(line.substr(at + tag.size()));
+    std::string kind, value, hash;
+    words >> kind >> value >> hash;
+    bool hex = hash.size() >= 8 && hash.size() <= 64 && std::all_of(hash.begin(), hash.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    std::optional<ImportBase> b = kind == "release" ? parse_base_option(value)
+                                  : kind == "seq"   ? parse_base_option("seq:" + value)
+                                                    : std::nullopt;
+    if (!b || (kind == "release") != b->release.has_value()) {
+      problem = "malformed base marker '" + line + "' (expected '# kb-base: release NAME' or '# kb-base: seq N')";
+      return std::nullopt;
+    }
+    if (hex) b->hash_prefix = hash;
+    if (found && !(*found == *b)) {
+      problem = "two different base markers: " + found->describe() + " and " + b->describe();
+      return std::nullopt;
+    }
+    found = b;
+  }
+  return found;
+}
 
 Result<ImportReport> Store::import(const Guideline& input, const ImportOptions& options) {
   if (options.author.empty()) return error(StoreErrorKind::BadInput, "an import needs an author");
@@ -453,43 +682,26 @@ Result<ImportReport> Store::import(const Guideline& input, const ImportOptions& 
   return guarded(path_, [&]() -> Result<ImportReport> {
     SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
     std::map<std::string, ItemVersion> latest = latest_rows(*db_);
-    std::map<std::string, int> pinned;
+    std::optional<std::map<std::string, ItemVersion>> base;
     if (options.base) {
-      auto id = release_id(*db_, *options.base);
-      if (!id) return unknown_release(*db_, *options.base);
-      for (const auto& r : live_rows(*db_, id)) pinned[key_of(r.kind, r.name)] = r.version;
+      auto rows = base_rows(*db_, *options.base);
+      if (!rows) return rows.error();
+      base = std::move(rows.value());
     }
-    ImportReport report;
     std::vector<ItemVersion> live_now = live_rows(*db_, std::nullopt);
-    std::vector<Planned> plan = plan_import(input, latest, live_now, options.prune, report);
-    if (plan.empty()) return report;
-    if (options.base) {
-      std::vector<std::string> conflicts = base_conflicts(plan, latest, pinned, *options.base);
-      if (!conflicts.empty()) {
-        std::string summary = "import refused: " + std::to_string(conflicts.size()) +
-                              " item(s) changed since release " + *options.base +
-                              "; nothing was written (rebase your edit on the current items)";
-        return error(StoreErrorKind::Finding, std::move(summary), std::move(conflicts));
-      }
-    }
+    Plan plan = plan_import(input, Merge{*db_, options, latest, base, path_}, live_now);
+    if (!plan.refusals.empty()) return refusal_error(plan, options, path_);
+    ImportReport report{{}, std::move(plan.kept), plan.unchanged};
+    if (plan.writes.empty()) return report;
     StoreError bad = error(StoreErrorKind::BadInput,
                            "the import would leave the knowledge base inconsistent; nothing was written");
-    if (!merged_checks(input, live_now, options.prune, bad)) return bad;
-
-    std::int64_t seq = db_->execAndGet("SELECT coalesce(max(seq), 0) + 1 FROM item_version").getInt64();
-    std::string prev = kZeroHash;
-    {
-      SQLite::Statement last(*db_, "SELECT row_hash FROM item_version ORDER BY seq DESC LIMIT 1");
-      if (last.executeStep()) prev = last.getColumn(0).getString();
+    if (!merged_checks(plan.writes, live_now, bad)) return bad;
+    if (options.dry_run) {
+      for (const auto& p : plan.writes)
+        report.changes.push_back({p.change, p.row.kind, p.row.name, p.row.version, forced_note(p)});
+      return report;  // the transaction rolls back
     }
-    const std::string now = utc_now();
-    for (auto& p : plan) {
-      p.row.author = options.author;
-      p.row.reason = options.reason;
-      p.row.created_utc = now;
-      ItemVersion written = append(*db_, std::move(p.row), seq, prev);
-      report.changes.push_back({p.change, written.kind, written.name, written.version});
-    }
+    write_plan(*db_, plan.writes, options, report);
     tx.commit();
     return report;
   });

@@ -79,8 +79,16 @@ std::string item_key(const Item& item);
 std::vector<ItemRef> dependency_closure(const Guideline& g, const std::vector<ItemRef>& roots);
 
 /** Canonical text of a whole guideline: every item in Guideline::all_items
-    order, a blank line between items. `kb export` prints it. */
+    order, a blank line between items, each as print_item (the text the store
+    keeps). Two guidelines mean the same items exactly when their texts are
+    equal. */
 std::string guideline_text(const Guideline& g);
+
+/** The same items in the same order, each in the formatter's layout
+    (kb::format_item: long expressions broken at the line width): what `kb
+    export` prints. It parses to items with the same guideline_text, and
+    `kb fmt` leaves it unchanged. */
+std::string guideline_layout(const Guideline& g);
 
 /** A repository-relative spelling of `path` when it lies under the current
     directory (lexically normal, '/' separators), else `path` unchanged, so

@@ -117,25 +117,57 @@ struct ItemVersion {
 /** What an import did to one item. */
 enum class ChangeKind { Added, Changed, Retired };
 
-/** One version an import appended. */
+/** One version an import appended (or, for ImportReport::kept, the current
+    version it left alone). */
 struct ItemChange {
   ChangeKind change = ChangeKind::Added;  ///< added, changed or retired
   ItemKind kind = ItemKind::Fact;         ///< the item's kind
   std::string name;                       ///< the item's name
-  int version = 0;                        ///< the new version
+  int version = 0;                        ///< the new version (kept: the current one)
+  std::string note;                       ///< why, when not plain: what --force overrode, or whose change was kept
 };
+
+/** The state an edit started from (docs/store.md, "Merging"): a release, or
+    the draft as it was after one row of the log. */
+struct ImportBase {
+  std::optional<std::string> release;  ///< a sealed release; nullopt: the draft after row `seq`
+  std::int64_t seq = 0;                ///< without `release`: the newest row the edit had seen (0: an empty store)
+  std::string hash_prefix;  ///< when not empty, checked: the start of that row's row_hash, or of the release hash
+  /** "release NAME" or "seq N". */
+  std::string describe() const;
+  /** Same state, same hash prefix. */
+  bool operator==(const ImportBase&) const = default;
+};
+
+/** A base as `kb import --base` spells it: "seq:N" or a release name.
+    @return nullopt when it is neither */
+std::optional<ImportBase> parse_base_option(const std::string& text);
+
+/** The marker line `kb export` writes at the top of its output:
+    "# kb-base: release NAME HASH" or "# kb-base: seq N HASH" (HASH: the first
+    12 hex digits of the release hash or row hash; absent for seq 0), then a
+    reminder to keep the line. */
+std::string base_marker(const ImportBase& base);
+
+/** The base named by the marker lines ("# kb-base: ...") of a source text.
+    @return nullopt when there is none, or (with `problem` set) when one is
+            malformed or two disagree */
+std::optional<ImportBase> read_base_marker(const std::string& text, std::string& problem);
 
 /** Who imports, why, and on what. */
 struct ImportOptions {
-  std::string author;               ///< non-empty
-  std::string reason;               ///< non-empty
-  std::optional<std::string> base;  ///< release the edit started from: refuse if others changed the same items since
-  bool prune = false;               ///< retire current items absent from the input
+  std::string author;                ///< non-empty
+  std::string reason;                ///< non-empty
+  std::optional<ImportBase> base;    ///< the state the input was edited from: merge three ways against it
+  bool prune = false;                ///< retire current items absent from the input
+  bool force = false;                ///< write what would be refused; recorded in the reason of each such version
+  bool dry_run = false;              ///< decide and check everything, write nothing
 };
 
-/** What an import wrote. */
+/** What an import wrote (or, for a dry run, would write). */
 struct ImportReport {
-  std::vector<ItemChange> changes;  ///< in the order the versions were appended
+  std::vector<ItemChange> changes;  ///< in the order the versions were (would be) appended
+  std::vector<ItemChange> kept;     ///< items only others changed since the base: left as they are
   std::size_t unchanged = 0;        ///< input items already current
 };
 
@@ -236,22 +268,29 @@ class Store {
       introduced; Guideline::versions holds each item's stored version. Each
       stored version parses as its own text named "<stored kind:name@version>";
       each item's `span` is the Origin it was imported from.
+      @param release the release to load; nullopt for the current items
+      @param state when given, receives the state read, from the same
+             snapshot, as a base for a later import (base_marker)
       @return BadInput for an unknown release or stored text that no longer
               parses and checks (run `kb audit`) */
-  Result<Guideline> load(const std::optional<std::string>& release = std::nullopt);
+  Result<Guideline> load(const std::optional<std::string>& release = std::nullopt, ImportBase* state = nullptr);
 
   /** Appends a version for each item of `input` whose canonical text differs
       from its current version (version 1 for a new item) and, with
       `options.prune`, a retired version for each current item absent from
       `input`. All or nothing, in one transaction. Content already current
-      creates no version.
+      creates no version. With `options.base`, a three-way merge per item
+      (docs/store.md, "Merging"): an item only others changed since the base
+      is kept as it is; one changed both in `input` and by others is refused.
+      Without a base, an item whose input text is one of its earlier
+      versions' is refused as a stale copy. `options.force` writes refused
+      items anyway, noting it in their reason; `options.dry_run` writes nothing.
       @pre `input` passed kb::check
-      @return the versions written; Finding when `options.base` is given and
-              an item the import would change has a different current version
-              than in that release (every such item listed, nothing written);
-              BadInput for empty author or reason, an unknown base release, or
-              when the knowledge base after the import would fail kb::check
-              (diagnostics included, nothing written) */
+      @return the versions written (or that would be); Finding when items
+              are refused (each listed with the command that shows the other
+              change, nothing written); BadInput for empty author or reason, an
+              unknown or foreign base, or when the knowledge base after the
+              import would fail kb::check (diagnostics included, nothing written) */
   Result<ImportReport> import(const Guideline& input, const ImportOptions& options);
 
   /** Seals a release named `name` pinning the current version of every live
