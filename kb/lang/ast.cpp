@@ -15,7 +15,11 @@ constexpr std::pair<AtomKind, const char*> kAtomNames[] = {{AtomKind::Recommende
 constexpr std::pair<ItemKind, const char*> kKindNames[] = {
     {ItemKind::Reference, "reference"}, {ItemKind::Fact, "fact"},     {ItemKind::Define, "define"},
     {ItemKind::Constraint, "constraint"}, {ItemKind::Param, "param"}, {ItemKind::Action, "action"},
-    {ItemKind::Rule, "rule"},           {ItemKind::Property, "property"}};
+    {ItemKind::Rule, "rule"},           {ItemKind::Property, "property"}, {ItemKind::Waiver, "waiver"}};
+constexpr std::pair<Lint, const char*> kLintNames[] = {
+    {Lint::DeadRule, "dead-rule"},           {Lint::RedundantRule, "redundant-rule"},
+    {Lint::VacuousProperty, "vacuous-property"}, {Lint::RuleFreeProperty, "rule-free-property"},
+    {Lint::UncoveredRule, "uncovered-rule"}, {Lint::RestatesRule, "restates-rule"}};
 
 template <class E, std::size_t N>
 const char* name_of(const std::pair<E, const char*> (&table)[N], E value) {
@@ -39,6 +43,13 @@ const char* atom_name(AtomKind a) { return name_of(kAtomNames, a); }
 std::optional<AtomKind> atom_from_name(std::string_view s) { return value_of(kAtomNames, s); }
 const char* item_kind_name(ItemKind k) { return name_of(kKindNames, k); }
 std::optional<ItemKind> item_kind_from_name(const std::string& s) { return value_of(kKindNames, s); }
+const char* lint_name(Lint l) { return name_of(kLintNames, l); }
+std::optional<Lint> lint_from_name(std::string_view s) { return value_of(kLintNames, s); }
+
+ItemKind lint_subject(Lint l) {
+  return l == Lint::DeadRule || l == Lint::RedundantRule || l == Lint::UncoveredRule ? ItemKind::Rule
+                                                                                      : ItemKind::Property;
+}
 
 AtomKind atom_of(Strength s) {
   switch (s) {
@@ -84,7 +95,9 @@ Item Item::clone() const {
   it.param_value = param_value, it.param_lo = param_lo, it.param_hi = param_hi, it.value_loc = value_loc;
   it.strength = strength, it.action = action, it.action_loc = action_loc, it.rationale = rationale;
   it.source = source, it.cites = cites, it.cite_locs = cite_locs, it.action_index = action_index, it.span = span;
-  it.because_loc = because_loc, it.source_loc = source_loc;
+  it.because_loc = because_loc, it.source_loc = source_loc, it.lint = lint, it.lint_loc = lint_loc;
+  it.target_kind = target_kind, it.target = target, it.target_loc = target_loc, it.agreed = agreed;
+  it.agreed_loc = agreed_loc;
   return it;
 }
 

@@ -183,6 +183,11 @@ std::vector<Line> item_lines(const Item& it, std::size_t width) {
       l.formula("", *it.expr);
       cites();
       break;
+    case ItemKind::Waiver:
+      l.line(0, it.span, head + " " + it.lint + " " + item_kind_name(it.target_kind) + ":" + it.target);
+      l.line(2, it.because_loc, "because " + quote(it.rationale));
+      l.line(2, it.agreed_loc, "agreed " + quote(it.agreed));
+      break;
   }
   return l.take();
 }

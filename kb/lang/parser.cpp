@@ -22,9 +22,9 @@ struct Token {
 const std::set<std::string> kKeywords = {
     "fact", "define", "constraint", "param", "action", "reference", "rule", "property",
     "when", "then", "because", "source", "cites", "allowed", "and", "or", "not",
-    "implies", "in", "true", "false", "recommended", "considered", "avoided", "offered"};
-const std::set<std::string> kItemKeywords = {"fact",   "define", "constraint", "param",
-                                             "action", "reference", "rule", "property"};
+    "implies", "in", "true", "false", "recommended", "considered", "avoided", "offered", "waiver", "agreed"};
+const std::set<std::string> kItemKeywords = {"fact",   "define",    "constraint", "param",
+                                             "action", "reference", "rule",       "property", "waiver"};
 
 struct SyntaxError {};
 
@@ -138,7 +138,7 @@ class Parser {
     Module m;
     while (peek().kind != Tok::End) {
       if (!is_item_start(peek())) {
-        error_here("expected an item (fact, define, constraint, param, action, reference, rule, property)");
+        error_here("expected an item (fact, define, constraint, param, action, reference, rule, property, waiver)");
         recover();
         continue;
       }
@@ -188,8 +188,9 @@ class Parser {
     return next();
   }
   // ID: names and numbers joined by '-' with no spaces.
-  Token id(const std::string& context) {
-    Token t = name(context);
+  Token id(const std::string& context) { return joined(name(context)); }
+  // `t` and the names or numbers joined to it by '-' with no spaces.
+  Token joined(Token t) {
     while (at("-") && peek().begin == t.end && (peek(1).kind == Tok::Ident || peek(1).kind == Tok::Int) &&
            peek(1).begin == peek().end) {
       next();
@@ -231,6 +232,7 @@ class Parser {
     else if (kw.text == "param") param(it);
     else if (kw.text == "action") action(it);
     else if (kw.text == "reference") reference(it);
+    else if (kw.text == "waiver") waiver(it);
     else rule(it);
     const Token& last = toks_[pos_ == 0 ? 0 : pos_ - 1];
     it.span = kw.loc;
@@ -339,6 +341,27 @@ class Parser {
     expect("source", "before the guideline sentence");
     it.source = string("quoting the guideline sentence");
     cites(it);
+  }
+
+  // waiver ID LINT KIND:NAME because "..." agreed "..."
+  void waiver(Item& it) {
+    named(it, ItemKind::Waiver, id("after 'waiver'"));
+    if (peek().kind != Tok::Ident) error_here("expected the lint the waiver keeps (e.g. restates-rule)");
+    Token lint = joined(next());
+    it.lint = lint.text, it.lint_loc = lint.loc;
+    std::optional<ItemKind> kind = peek().kind == Tok::Ident ? item_kind_from_name(peek().text) : std::nullopt;
+    if (!kind) error_here("expected the item whose finding is waived, as KIND:NAME (e.g. property:P-1)");
+    next();
+    it.target_kind = *kind;
+    expect(":", "between the kind and the name of the waived item");
+    Token target = id("for the waived item");
+    it.target = target.text, it.target_loc = target.loc;
+    it.because_loc = peek().loc;
+    expect("because", "before the reason for the waiver");
+    it.rationale = string("for the reason");
+    it.agreed_loc = peek().loc;
+    expect("agreed", "before who agreed to the waiver and when");
+    it.agreed = string("naming who agreed and when");
   }
 
   void cites(Item& it) {

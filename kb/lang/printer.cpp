@@ -97,6 +97,9 @@ std::string print_item(const Item& it) {
     case ItemKind::Property:
       return "property " + it.name + " " + quote(it.description) + "\n  " + print_expr(*it.expr) + cites_text(it) +
              "\n";
+    case ItemKind::Waiver:
+      return "waiver " + it.name + " " + it.lint + " " + item_kind_name(it.target_kind) + ":" + it.target +
+             "\n  because " + quote(it.rationale) + "\n  agreed " + quote(it.agreed) + "\n";
   }
   return "";
 }

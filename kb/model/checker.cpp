@@ -52,6 +52,7 @@ class Checker {
       expect_bool(*p.expr, true, "a property");
       check_cites(p);
     }
+    for (const Item& w : g_.waivers) check_waiver(w);
   }
 
  private:
@@ -73,6 +74,21 @@ class Checker {
       if (it->kind == ItemKind::Fact || it->kind == ItemKind::Define || it->kind == ItemKind::Param)
         value_names_.push_back(it->name);
     }
+  }
+
+  // A waiver names a known lint and an item of the kind that lint is about.
+  void check_waiver(const Item& w) {
+    std::optional<Lint> lint = lint_from_name(w.lint);
+    if (!lint) {
+      std::vector<std::string> lints;
+      for (Lint l : kLints) lints.push_back(lint_name(l));
+      return unknown(w.lint_loc, "lint", w.lint, lints);
+    }
+    const ItemKind kind = lint_subject(*lint);
+    if (w.target_kind != kind)
+      return d_.error(w.target_loc, "the lint " + w.lint + " is about a " + item_kind_name(kind) + ", not a " +
+                                        item_kind_name(w.target_kind), "waiver-target");
+    if (!g_.find(kind, w.target)) unknown(w.target_loc, item_kind_name(kind), w.target, names_of(g_.of_kind(kind)));
   }
 
   void check_cites(const Item& it) {
@@ -326,6 +342,7 @@ std::optional<Guideline> check(Module module, Diagnostics& diags) {
       case ItemKind::Action: g.actions.push_back(std::move(it)); break;
       case ItemKind::Rule: g.rules.push_back(std::move(it)); break;
       case ItemKind::Property: g.properties.push_back(std::move(it)); break;
+      case ItemKind::Waiver: g.waivers.push_back(std::move(it)); break;
     }
   }
   Checker(g, diags).run();

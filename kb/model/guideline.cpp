@@ -17,8 +17,9 @@ int index_of(const std::vector<Item>& v, const std::string& name) {
   return -1;
 }
 
-constexpr ItemKind kCanonicalOrder[] = {ItemKind::Reference, ItemKind::Fact, ItemKind::Define, ItemKind::Constraint,
-                                        ItemKind::Param,     ItemKind::Action, ItemKind::Rule, ItemKind::Property};
+constexpr ItemKind kCanonicalOrder[] = {ItemKind::Reference, ItemKind::Fact, ItemKind::Define,
+                                        ItemKind::Constraint, ItemKind::Param, ItemKind::Action,
+                                        ItemKind::Rule,      ItemKind::Property, ItemKind::Waiver};
 
 // The facts, definitions and parameters `e` names directly.
 void names_in(const Expr& e, std::vector<ItemRef>& out) {
@@ -48,6 +49,7 @@ const std::vector<Item>& Guideline::of_kind(ItemKind kind) const {
     case ItemKind::Action: return actions;
     case ItemKind::Rule: return rules;
     case ItemKind::Property: return properties;
+    case ItemKind::Waiver: return waivers;
   }
   return rules;
 }

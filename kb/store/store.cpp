@@ -316,14 +316,22 @@ Result<Store> Store::open(const std::string& path, OpenMode mode) {
       return error(StoreErrorKind::BadInput,
                    path + " is not a kb database (create one with `kb init --db " + path + "`)");
     while (version < known) {
+      db->exec("PRAGMA foreign_keys = OFF");  // a migration may rebuild a table others refer to
       SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
       version = user_version(*db);  // another process may have migrated meanwhile
       if (version >= known) break;
       db->exec(schema::kMigrations[version].second);
+      {
+        SQLite::Statement fk(*db, "PRAGMA foreign_key_check");
+        if (fk.executeStep())
+          throw std::logic_error(std::string("migration ") + schema::kMigrations[version].first +
+                                 " leaves a dangling reference in table " + fk.getColumn(0).getString());
+      }
       db->exec("PRAGMA user_version = " + std::to_string(version + 1));
       tx.commit();
       ++version;
     }
+    db->exec("PRAGMA foreign_keys = ON");
     return Store(path, std::move(db));
   });
 }

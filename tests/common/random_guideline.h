@@ -11,7 +11,7 @@ namespace kb::testing {
 
 /** Builds the text of a random, well-typed guideline: facts of every type,
     parameters, definitions, a satisfiable constraint, actions, references,
-    rules and properties (which use atoms). */
+    rules, properties (which use atoms) and sometimes a waiver. */
 class RandomGuideline {
  public:
   /** @param wide int facts and parameters get ranges up to +-10^15 (the
@@ -78,6 +78,7 @@ class RandomGuideline {
     int nprops = pick(0, 3);
     for (int i = 0; i < nprops; ++i)
       out += "property P-" + std::to_string(i) + " \"property\" " + bool_expr(3, true) + "\n";
+    if (pick(0, 2) == 0) out += waiver(nrules, nprops);
     return out;
   }
 
@@ -163,6 +164,17 @@ class RandomGuideline {
   }
 
   static std::string paren(const std::string& s) { return "(" + s + ")"; }
+
+  // A waiver of some lint about one of the rules or properties.
+  std::string waiver(int nrules, int nprops) {
+    static const char* rule_lints[] = {"dead-rule", "redundant-rule", "uncovered-rule"};
+    static const char* property_lints[] = {"vacuous-property", "rule-free-property", "restates-rule"};
+    const bool on_rule = nprops == 0 || pick(0, 1) == 1;
+    const std::string lint = on_rule ? rule_lints[pick(0, 2)] : property_lints[pick(0, 2)];
+    const std::string target = on_rule ? "rule:R-" + std::to_string(pick(0, nrules - 1))
+                                       : "property:P-" + std::to_string(pick(0, nprops - 1));
+    return "waiver W-1 " + lint + " " + target + " because \"why\" agreed \"who\"\n";
+  }
 
   std::mt19937 rng_;
   bool wide_ = false;

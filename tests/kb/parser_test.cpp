@@ -142,6 +142,45 @@ TEST(Checker, reports_every_semantic_error_in_one_pass) {
   EXPECT_EQ(c.diags.list().size(), 5u) << c.rendered;
 }
 
+TEST(Parser, waivers_parse_print_and_resolve_their_item) {
+  Checked c = check_text(R"(
+property P-1 "p" board implies board
+rule R-1 when board then recommend mdt because "x" source "y"
+waiver W-1 restates-rule property:P-1 because "kept on purpose" agreed "committee 2026-11"
+waiver W-2 rule-free-property property:P-1
+  because "a patient-only statement the committee wants proved"
+  agreed "committee 2026-11"
+)");
+  ASSERT_TRUE(c.g.has_value()) << c.rendered;
+  ASSERT_EQ(c.g->waivers.size(), 2u);
+  const kb::Item& w = c.g->waivers[0];
+  EXPECT_EQ(w.name, "W-1");
+  EXPECT_EQ(w.lint, "restates-rule");
+  EXPECT_EQ(w.target_kind, kb::ItemKind::Property);
+  EXPECT_EQ(w.target, "P-1");
+  EXPECT_EQ(w.rationale, "kept on purpose");
+  EXPECT_EQ(w.agreed, "committee 2026-11");
+  EXPECT_EQ(kb::print_item(w), "waiver W-1 restates-rule property:P-1\n  because \"kept on purpose\"\n"
+                               "  agreed \"committee 2026-11\"\n");
+  EXPECT_EQ(c.g->waivers[1].lint, "rule-free-property") << "a lint may start with a keyword";
+  EXPECT_EQ(kb::item_key(w), "waiver:W-1");
+}
+
+TEST(Checker, a_waiver_names_a_known_lint_and_an_item_of_its_kind) {
+  const std::string prop = "property P-1 \"p\" board implies board\n";
+  expect_error(prop + "waiver W restate-rule property:P-1 because \"x\" agreed \"y\"\n", 9, 10,
+               "unknown lint 'restate-rule'; did you mean 'restates-rule'?");
+  expect_error(prop + "waiver W dead-rule property:P-1 because \"x\" agreed \"y\"\n", 9, 29,
+               "the lint dead-rule is about a rule, not a property");
+  expect_error(prop + "waiver W restates-rule property:P-2 because \"x\" agreed \"y\"\n", 9, 33,
+               "unknown property 'P-2'; did you mean 'P-1'?");
+  expect_error("waiver W restates-rule P-1 because \"x\" agreed \"y\"\n", 8, 24,
+               "expected the item whose finding is waived, as KIND:NAME");
+  expect_error(prop + "waiver W restates-rule property:P-1 because \"x\"\n", 10, 1, "expected 'agreed'");
+  expect_error(prop + "action W \"w\"\nwaiver W restates-rule property:P-1 because \"x\" agreed \"y\"\n", 10, 8,
+               "duplicate name 'W'");
+}
+
 TEST(Diagnostics, render_shows_line_and_caret) {
   Checked c = check_text("property P \"p\" bord\n");
   EXPECT_EQ(c.rendered,

@@ -94,11 +94,23 @@ struct FactType {
 };
 
 /** Kinds of items, in canonical export order. */
-enum class ItemKind { Reference, Fact, Define, Constraint, Param, Action, Rule, Property };
+enum class ItemKind { Reference, Fact, Define, Constraint, Param, Action, Rule, Property, Waiver };
 /** Spelling of an item kind ("fact", "rule", ...), as stored in the database. */
 const char* item_kind_name(ItemKind k);
 /** Parses an item kind spelling; nullopt when unknown. */
 std::optional<ItemKind> item_kind_from_name(const std::string& s);
+
+/** The kb-verify lint findings a waiver may keep (docs/kb-verify.md, "Lints"). */
+enum class Lint { DeadRule, RedundantRule, VacuousProperty, RuleFreeProperty, UncoveredRule, RestatesRule };
+/** Every lint, in declaration order. */
+inline constexpr Lint kLints[] = {Lint::DeadRule,         Lint::RedundantRule, Lint::VacuousProperty,
+                                  Lint::RuleFreeProperty, Lint::UncoveredRule, Lint::RestatesRule};
+/** Spelling of a lint in the language and in reports ("dead-rule", "restates-rule", ...). */
+const char* lint_name(Lint l);
+/** The lint spelled `s`, or nullopt. */
+std::optional<Lint> lint_from_name(std::string_view s);
+/** The kind of item a lint is about: Rule (dead, redundant, uncovered) or Property (the others). */
+ItemKind lint_subject(Lint l);
 
 /** One top-level item. Fields are used according to `kind`. */
 struct Item {
@@ -119,10 +131,17 @@ struct Item {
   Strength strength = Strength::Recommend;  ///< Rule: recommend, consider or avoid
   std::string action;       ///< Rule: name of the action it gives (the checker requires it declared)
   Loc action_loc;           ///< Rule: where the action name is written
-  std::string rationale;    ///< Rule: the "because" text
+  std::string rationale;    ///< Rule, Waiver: the "because" text
   std::string source;       ///< Rule: the "source" text (the guideline sentence quoted)
-  Loc because_loc;          ///< Rule: where `because` is written (the formatter places comments by it)
+  Loc because_loc;          ///< Rule, Waiver: where `because` is written (the formatter places comments by it)
   Loc source_loc;           ///< Rule: where `source` is written
+  std::string lint;         ///< Waiver: the lint it waives, as written (the checker requires a known one)
+  Loc lint_loc;             ///< Waiver: where the lint is written
+  ItemKind target_kind = ItemKind::Rule;  ///< Waiver: the kind of the item whose finding it waives
+  std::string target;       ///< Waiver: that item's name (the checker requires it declared)
+  Loc target_loc;           ///< Waiver: where the target's name is written
+  std::string agreed;       ///< Waiver: who agreed to keep the finding, and when ("committee 2026-11")
+  Loc agreed_loc;           ///< Waiver: where `agreed` is written
   std::vector<int> cites;   ///< Rule, Property: cited reference numbers in written order (each must be declared)
   std::vector<Loc> cite_locs;  ///< where each of `cites` is written
   int action_index = -1;    ///< Rule: index of `action` in Guideline::actions (resolved once by the checker)

@@ -40,7 +40,9 @@ struct Guideline {
   /// Rule items, in source order.
   /// @var properties
   /// Property items, in source order.
-  std::vector<Item> references, facts, defines, constraints, params, actions, rules, properties;
+  /// @var waivers
+  /// Waiver items, in source order: lint findings kept on purpose.
+  std::vector<Item> references, facts, defines, constraints, params, actions, rules, properties, waivers;
   /** Stored version of each item by "kind:name" (absent for items from files). */
   std::map<std::string, int> versions;
 
