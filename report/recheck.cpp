@@ -43,16 +43,16 @@ struct KindRule {
 
 const std::vector<KindRule>& kind_rules() {
   const std::string dis = status_name(Status::Disagreement), ok = status_name(Status::Ok),
-                    warn = status_name(Status::Warning);
+                    warn = status_name(Status::Warning), waived = status_name(Status::Waived);
   static const std::vector<KindRule> rules = {
       {Kind::Property, solver::Query::PropertyFails, kb::ItemKind::Property, {status_name(Status::Proved)},
        {status_name(Status::Violated), dis}},
       {Kind::Conflict, solver::Query::Conflict, kb::ItemKind::Action, {status_name(Status::NoConflict)},
        {status_name(Status::Conflict), dis}},
-      {Kind::DeadRule, solver::Query::RuleFires, kb::ItemKind::Rule, {warn}, {ok, dis}},
-      {Kind::RedundantRule, solver::Query::RuleMatters, kb::ItemKind::Rule, {warn}, {ok, dis}},
-      {Kind::VacuousProperty, solver::Query::PremiseHolds, kb::ItemKind::Property, {warn}, {ok}},
-      {Kind::RuleFreeProperty, solver::Query::FailsWithoutRules, kb::ItemKind::Property, {warn}, {ok}},
+      {Kind::DeadRule, solver::Query::RuleFires, kb::ItemKind::Rule, {warn, waived}, {ok, dis}},
+      {Kind::RedundantRule, solver::Query::RuleMatters, kb::ItemKind::Rule, {warn, waived}, {ok, dis}},
+      {Kind::VacuousProperty, solver::Query::PremiseHolds, kb::ItemKind::Property, {warn, waived}, {ok}},
+      {Kind::RuleFreeProperty, solver::Query::FailsWithoutRules, kb::ItemKind::Property, {warn, waived}, {ok}},
   };
   return rules;
 }

@@ -120,7 +120,8 @@ std::string to_text(const Report& r, const kb::Guideline& g, const Subject& s) {
   out += std::to_string(r.count(Status::Proved)) + " proved, " + std::to_string(r.count(Status::Violated)) +
          " violated, " + std::to_string(r.count(Status::Conflict)) + " conflicts, " +
          std::to_string(r.count(Status::Unknown)) + " unknown, " + std::to_string(r.count(Status::Disagreement)) +
-         " disagreements, " + std::to_string(r.count(Status::Warning)) + " warnings (" +
+         " disagreements, " + std::to_string(r.count(Status::Warning)) + " warnings" +
+         (r.count(Status::Waived) ? ", " + std::to_string(r.count(Status::Waived)) + " waived" : std::string()) + " (" +
          std::to_string(r.obligations.size()) + " obligations, " + millis_text(r.total_millis) + ")\n";
   return out;
 }
@@ -150,6 +151,7 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
                         {"fired", fired_ids(o, g)}};
     j["counterexample"] = o.witness ? kb::patient_to_json(g, *o.witness) : nlohmann::json(nullptr);
     if (o.status == Status::Disagreement) j["disagreement"] = {{"solver", o.solver_says}, {"recommender", o.recommender_says}};
+    if (o.waived_by) j["waived_by"] = rests_on_json(g, *o.waived_by);
     obligations.push_back(std::move(j));
   }
   nlohmann::json summary;
@@ -164,7 +166,7 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
 }
 
 std::string to_junit(const Report& r, const Subject& s, bool deny_warnings, const std::string& extra_suites) {
-  std::size_t failures = 0;
+  std::size_t failures = 0, skipped = 0;
   std::string cases;
   for (const Obligation& o : r.obligations) {
     bool fail = o.status == Status::Violated || o.status == Status::Conflict || o.status == Status::Unknown ||
@@ -179,6 +181,9 @@ std::string to_junit(const Report& r, const Subject& s, bool deny_warnings, cons
                "\">" + markup_escape(o.id + ": " + o.description) + "</failure>";
     } else if (o.status == Status::Warning) {
       cases += "<system-out>" + markup_escape("warning: " + o.message) + "</system-out>";
+    } else if (o.status == Status::Waived) {
+      ++skipped;
+      cases += "<skipped message=\"" + markup_escape(o.message) + "\"/>";
     }
     cases += "</testcase>\n";
   }
@@ -186,7 +191,8 @@ std::string to_junit(const Report& r, const Subject& s, bool deny_warnings, cons
   std::snprintf(secs, sizeof secs, "%.4f", r.total_millis / 1000.0);
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"kb-verify " +
          markup_escape(s.name) + "\" tests=\"" + std::to_string(r.obligations.size()) + "\" failures=\"" +
-         std::to_string(failures) + "\" errors=\"0\" time=\"" + secs + "\">\n" + cases + "  </testsuite>\n" + extra_suites + "</testsuites>\n";
+         std::to_string(failures) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\" time=\"" + secs +
+         "\">\n" + cases + "  </testsuite>\n" + extra_suites + "</testsuites>\n";
 }
 
 }  // namespace verify

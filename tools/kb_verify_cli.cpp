@@ -253,7 +253,9 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   if (a.mutate) {
     std::vector<int> restating;
     for (const verify::Obligation& o : report.obligations)
-      if (o.kind == verify::Kind::RestatesRule && o.status == verify::Status::Warning) restating.push_back(o.subject.index);
+      if (o.kind == verify::Kind::RestatesRule &&
+          (o.status == verify::Status::Warning || o.status == verify::Status::Waived))  // a waiver keeps it restating
+        restating.push_back(o.subject.index);
     mutation = verify::mutate(g, restating, a.timeout_ms);
     std::size_t undecided = mutation->count(verify::MutantStatus::Unknown) + mutation->count(verify::MutantStatus::Disagreement);
     if (undecided && code == 0) code = kExitBadInput;

@@ -17,6 +17,7 @@ const char* status_name(Status s) {
     case Status::Disagreement: return "translator-disagreement";
     case Status::Warning: return "warning";
     case Status::Ok: return "ok";
+    case Status::Waived: return "waived";
   }
   return "?";
 }
@@ -31,6 +32,7 @@ const char* kind_name(Kind k) {
     case Kind::RuleFreeProperty: return "rule-free-property";
     case Kind::UncoveredRule: return "uncovered-rule";
     case Kind::RestatesRule: return "restates-rule";
+    case Kind::UnusedWaiver: return "unused-waiver";
   }
   return "?";
 }
@@ -45,8 +47,21 @@ const char* id_prefix(Kind k) {
     case Kind::RuleFreeProperty: return "rule-free";
     case Kind::UncoveredRule: return "uncovered";
     case Kind::RestatesRule: return "restates";
+    case Kind::UnusedWaiver: return "waiver";
   }
   return "?";
+}
+
+Kind kind_of(kb::Lint l) {
+  switch (l) {
+    case kb::Lint::DeadRule: return Kind::DeadRule;
+    case kb::Lint::RedundantRule: return Kind::RedundantRule;
+    case kb::Lint::VacuousProperty: return Kind::VacuousProperty;
+    case kb::Lint::RuleFreeProperty: return Kind::RuleFreeProperty;
+    case kb::Lint::UncoveredRule: return Kind::UncoveredRule;
+    case kb::Lint::RestatesRule: return Kind::RestatesRule;
+  }
+  return Kind::DeadRule;
 }
 
 std::size_t Report::count(Status s) const {
@@ -84,6 +99,7 @@ class Harness {
         if (wanted({ItemKind::Property, p})) vacuity(p);
       for (const auto& [p, rule] : single_rule_proofs_) restates(p, rule);
       if (opt_.only.empty()) coverage();
+      for (int w = 0; w < count(g_.waivers); ++w) waiver(w);
     }
     for (Obligation& o : report_.obligations) trace(o);
     report_.total_millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -284,6 +300,49 @@ class Harness {
       if (covered_.count(r)) settle(o, Status::Ok, "in the core of a proof");
       else settle(o, Status::Warning, "uncovered: no proved property or conflict check rests on this rule");
     }
+  }
+
+  // The obligation of `kind` about `subject`, or null when none was made.
+  Obligation* find(Kind kind, ItemRef subject) {
+    for (Obligation& o : report_.obligations)
+      if (o.kind == kind && o.subject == subject) return &o;
+    return nullptr;
+  }
+
+  // Whether the lint `kind` was decided for `subject` in this run: asked
+  // (uncovered only on a full run; redundant only for a rule that is not dead).
+  bool lint_decided(Kind kind, ItemRef subject) {
+    if (!wanted(subject) || (kind == Kind::UncoveredRule && !opt_.only.empty())) return false;
+    if (kind == Kind::RedundantRule) {
+      const Obligation* dead = find(Kind::DeadRule, subject);
+      return dead && dead->status == Status::Ok;
+    }
+    if (kind == Kind::RestatesRule) {  // asked only of properties proved from one rule
+      const Obligation* proof = find(Kind::Property, subject);
+      return proof && proof->status != Status::Unknown && proof->status != Status::Disagreement;
+    }
+    return true;
+  }
+
+  // A waiver turns the finding it names into Waived; a waiver whose lint was
+  // decided and found nothing is itself a warning (it may be stale).
+  void waiver(int w) {
+    const kb::Item& wv = g_.waivers[w];
+    const Kind kind = kind_of(*kb::lint_from_name(wv.lint));  // the checker resolved both
+    const ItemRef subject = *g_.find(wv.target_kind, wv.target);
+    const ItemRef self{ItemKind::Waiver, w};
+    Obligation* o = find(kind, subject);
+    if (o && o->status == Status::Warning) {
+      o->status = Status::Waived;
+      o->waived_by = self;
+      o->message += " (waived by " + g_.versioned_id(wv) + ", agreed " + wv.agreed + ": " + wv.rationale + ")";
+      return;
+    }
+    if ((o && o->status != Status::Ok) || (!o && !lint_decided(kind, subject))) return;  // waived already, or undecided
+    Obligation& unused = add(Kind::UnusedWaiver, self, "the waiver keeps a finding kb-verify reports");
+    settle(unused, Status::Warning, "waiver matches no finding: " + wv.lint + " is not reported for " +
+                                        kb::item_kind_name(wv.target_kind) + " " + wv.target +
+                                        " (remove the waiver, or fix what it names)");
   }
 
   // Completes what the verdict rests on: the subject, the core (already in

@@ -48,7 +48,8 @@ std::string to_text(const Report& r, const kb::Guideline& g, const Subject& s);
 nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s);
 
 /** JUnit XML: one <testcase> per obligation; violated, conflict, unknown and
-    disagreement are failures, warnings are failures only with `deny_warnings`.
+    disagreement are failures, warnings are failures only with `deny_warnings`,
+    waived findings are <skipped> (with the waiver in the message).
     @param extra_suites further <testsuite> elements (e.g. the mutation suite), inserted as given */
 std::string to_junit(const Report& r, const Subject& s, bool deny_warnings, const std::string& extra_suites = "");
 

@@ -22,13 +22,15 @@ enum class Status {
   NoConflict,    ///< proved that no valid patient gets that conflict
   Unknown,       ///< solver gave no answer (timeout, ...): never counted as proved
   Disagreement,  ///< solver model and recommender disagree: a translator bug
-  Warning,       ///< a lint finding (dead, redundant, vacuous, uncovered)
+  Warning,       ///< a lint finding (dead, redundant, vacuous, uncovered, restates), or a waiver that matches none
   Ok,            ///< a lint check that found nothing
+  Waived,        ///< a lint finding a waiver item keeps on purpose: reported, never a failure
 };
 
 /** Every status, in declaration order. */
 inline constexpr Status kStatuses[] = {Status::Proved,  Status::Violated,     Status::Conflict, Status::NoConflict,
-                                       Status::Unknown, Status::Disagreement, Status::Warning,  Status::Ok};
+                                       Status::Unknown, Status::Disagreement, Status::Warning,  Status::Ok,
+                                       Status::Waived};
 
 /** Spelling of a status in reports ("proved", "violated", ...). */
 const char* status_name(Status s);
@@ -43,12 +45,15 @@ enum class Kind {
   RuleFreeProperty,  ///< the property fails with every rule removed (it tests the rules)
   UncoveredRule,     ///< some proof rests on the rule
   RestatesRule,      ///< the property adds something beyond a single rule (its premise is not a case of the rule's condition)
+  UnusedWaiver,      ///< a waiver matches a lint finding (subject: the waiver)
 };
 
 /** Spelling of a kind in reports ("property", "dead-rule", ...). */
 const char* kind_name(Kind k);
 /** The prefix of obligation ids of a kind ("property", "dead", ...). */
 const char* id_prefix(Kind k);
+/** The obligation kind of a lint (DeadRule for kb::Lint::DeadRule, ...). */
+Kind kind_of(kb::Lint l);
 
 /** One checked obligation. */
 struct Obligation {
@@ -76,13 +81,14 @@ struct Obligation {
   std::optional<solver::Query> query;  ///< the solver question asked (none for uncovered-rule)
   int query_index = -1;                ///< the item the query is about
   solver::Verdict answer = solver::Verdict::Unknown;  ///< what the solver said
+  std::optional<kb::ItemRef> waived_by;  ///< Waived: the waiver item that keeps the finding
 };
 
 /** What to check. */
 struct Options {
   unsigned timeout_ms = 10000;     ///< per obligation; 0 for none
   std::vector<kb::ItemRef> only;   ///< when non-empty, only obligations about these properties, actions and rules
-  bool lints = true;               ///< dead, redundant, vacuous, uncovered and restates-rule checks
+  bool lints = true;               ///< dead, redundant, vacuous, uncovered and restates-rule checks, and waivers
 };
 
 /** All obligations of one run. */
@@ -93,7 +99,8 @@ struct Report {
 
   /** Exit code of kb-verify: 2 when any obligation is unknown or a
       disagreement, else 1 when a property is violated or a conflict exists,
-      else 1 when `deny_warnings` and a lint warned, else 0. */
+      else 1 when `deny_warnings` and a lint warned (waived findings do not),
+      else 0. */
   int exit_code(bool deny_warnings) const;
   /** Number of obligations with status `s`. */
   std::size_t count(Status s) const;
