@@ -165,7 +165,8 @@ int cmd_export(const Options& o, std::ostream& out, std::ostream& err) {
   ImportBase state;
   auto g = store.value().load(o.release.empty() ? std::nullopt : std::optional(o.release), &state);
   if (!g) return fail(g.error(), err);
-  out << base_marker(state) << "\n\n" << guideline_layout(g.value());
+  const std::string layout = guideline_layout(g.value());
+  out << base_marker(state) << "\n" << (layout.empty() ? "" : "\n") << layout;
   return 0;
 }
 

@@ -90,6 +90,11 @@ TEST(Merge, export_names_its_base_and_is_already_formatted) {
   ASSERT_TRUE(base.has_value()) << problem;
   EXPECT_EQ(base->seq, 8);
   EXPECT_EQ(base->hash_prefix.size(), 12u);
+  Kb empty(dir, "empty.sqlite");
+  ASSERT_EQ(empty.import("", "alice", "retire everything", {"--prune"}).code, 0);
+  std::string nothing = empty.exported();
+  EXPECT_EQ(nothing.rfind("# kb-base: seq 16 ", 0), 0u) << nothing;
+  EXPECT_EQ(format_source("empty.kb", nothing, diags).value_or(""), nothing) << "one line, no blank line after it";
   // Exported and imported back: no version, whatever the layout.
   CliRun again = k.import(draft, "bob", "round trip");
   ASSERT_EQ(again.code, 0) << again.err;
