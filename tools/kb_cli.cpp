@@ -221,7 +221,9 @@ int cmd_diff(const Options& o, std::ostream& out, std::ostream& err) {
   }
   verify::Diff d = verify::semantic_diff(*a.guideline, *b.guideline, a.name, b.name, o.timeout_ms);
   if (o.format == "json")
-    out << verify::diff_to_json(d, *a.guideline, *b.guideline).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    out << verify::diff_to_json(d, *a.guideline, *b.guideline)
+               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
   else out << verify::diff_to_text(d, *b.guideline);
   return d.exit_code();
 }

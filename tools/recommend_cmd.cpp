@@ -73,7 +73,8 @@ int one(const Recommender& r, const RecommendArgs& args, std::istream& src, cons
   }
   Outcome o;
   r.evaluate(*p.patient, o);
-  out << (args.format == "json" ? dump(outcome_to_json(r.guideline(), o), 2) + "\n" : outcome_to_text(r.guideline(), o));
+  const Guideline& g = r.guideline();
+  out << (args.format == "json" ? dump(outcome_to_json(g, o), 2) + "\n" : outcome_to_text(g, o));
   return has_conflict(o) ? 1 : 0;
 }
 

@@ -69,7 +69,9 @@ std::string line_and_caret(std::string_view l, int column) {
   if (l.size() > kLineWindow) {
     begin = at > kLineWindow / 2 ? at - kLineWindow / 2 : 0;
     end = std::min(l.size(), begin + kLineWindow);
-    auto continuation = [&](std::size_t i) { return i < l.size() && (static_cast<unsigned char>(l[i]) & 0xC0) == 0x80; };
+    auto continuation = [&](std::size_t i) {
+      return i < l.size() && (static_cast<unsigned char>(l[i]) & 0xC0) == 0x80;
+    };
     while (continuation(begin)) ++begin;
     while (continuation(end)) ++end;
   }
@@ -91,7 +93,9 @@ std::string Diagnostics::render(const SourceMap& sources, std::size_t limit) con
   std::vector<const Diagnostic*> sorted;
   for (const Diagnostic& d : list_) sorted.push_back(&d);
   std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic* a, const Diagnostic* b) {
-    std::string_view fa = a->loc.file ? *a->loc.file : "", fb = b->loc.file ? *b->loc.file : "";
+    static const std::string kNoFile;
+    const std::string& fa = a->loc.file ? *a->loc.file : kNoFile;
+    const std::string& fb = b->loc.file ? *b->loc.file : kNoFile;
     return std::tie(fa, a->loc.line, a->loc.column) < std::tie(fb, b->loc.line, b->loc.column);
   });
   std::string out;

@@ -113,8 +113,8 @@ class Lexer {
   void check_utf8(std::size_t from, std::size_t to) {
     std::size_t bad = utf8_invalid_offset(std::string_view(text_).substr(from, to - from));
     if (bad == std::string_view::npos) return;
-    diags_.error({file_, line_, col(from + bad)},
-                 "invalid UTF-8 (byte " + hex(static_cast<unsigned char>(text_[from + bad])) + "); sources must be UTF-8",
+    const unsigned char byte = static_cast<unsigned char>(text_[from + bad]);
+    diags_.error({file_, line_, col(from + bad)}, "invalid UTF-8 (byte " + hex(byte) + "); sources must be UTF-8",
                  "encoding");
   }
   // A byte no token starts with: a control character, a character outside
@@ -246,8 +246,9 @@ class Parser {
     if (loc) *loc = t.loc;
     std::size_t first = std::min(t.text.find_first_not_of('0'), t.text.size() - 1);  // keep one 0
     if (t.text.size() - first > static_cast<std::size_t>(kMaxIntegerDigits)) {
-      diags_.error(t.loc, "integer " + std::string(neg ? "-" : "") + excerpt(t.text, 40) +
-                              " is out of range: integers have at most " + std::to_string(kMaxIntegerDigits) + " digits",
+      diags_.error(t.loc,
+                   "integer " + std::string(neg ? "-" : "") + excerpt(t.text, 40) +
+                       " is out of range: integers have at most " + std::to_string(kMaxIntegerDigits) + " digits",
                    "out-of-range");
       throw SyntaxError{};
     }

@@ -41,8 +41,9 @@ Module parse_source(const std::string& file, const std::string& text, Diagnostic
 
 /** Reports, in `diags`, every definition, constraint, rule and property of
     `m` that nests deeper than kMaxExpressionDepth with the definitions it
-    uses written out in place (a definition's name one level above its body,
-    so a chain of N definitions, each naming the previous one, is N + 1 deep). Only the first item to cross the limit along a chain of
+    uses written out in place, a definition's name one level above its body
+    (so a chain of N definitions, each naming the previous one, is N + 1
+    deep). Only the first item to cross the limit along a chain of
     definitions is reported. Definitions are found by name, as the checker
     resolves them; cycles are left to the checker. Iterative across
     definitions, so any number of them is safe.
