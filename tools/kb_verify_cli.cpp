@@ -279,7 +279,7 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
     nlohmann::json j = verify::to_json(report, g, subject);
     if (diff.json) j["diff"] = *diff.json;
     if (mutation) j["mutation"] = verify::mutation_to_json(*mutation, g, a.min_score);
-    text = j.dump(2) + "\n";
+    text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   } else if (a.format == "junit") {
     std::string suites = mutation ? verify::mutation_to_junit(*mutation, g, verify::mutation_fails(*mutation, a.min_score)) : "";
     text = verify::to_junit(report, subject, a.deny_warnings, suites);
