@@ -31,6 +31,7 @@ for v in tests/vignettes/*.json; do
 done
 for target in language patient; do
   echo "fuzz: $target, $runs runs"
-  (cd build-fuzz && ./bin/fuzz_$target -seed=1 -runs="$runs" -max_len=65536 -rss_limit_mb=2048 \
-     -timeout=10 -print_final_stats=1 "corpus/$target" 2>&1 | tail -n 12)
+  # From the repository root: the patient target reads kb/guidelines.
+  ./build-fuzz/bin/fuzz_$target -seed=1 -runs="$runs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+    -artifact_prefix=build-fuzz/ -print_final_stats=1 "build-fuzz/corpus/$target" 2>&1 | tail -n 12
 done
