@@ -15,6 +15,7 @@
 #include "report/diff_report.h"
 #include "tools/cli_common.h"
 #include "tools/recommend_cmd.h"
+#include "tools/test_cmd.h"
 #include "verify/diff.h"
 
 namespace kb::cli {
@@ -29,6 +30,7 @@ struct Options {
   std::string author, reason, base, release, id, name;
   bool prune = false;
   RecommendArgs recommend;
+  TestArgs test;
   std::string format = "text";
   unsigned timeout_ms = 10000;
 };
@@ -209,6 +211,20 @@ int cmd_recommend(const Options& o, std::istream& in, std::ostream& out, std::os
   return recommend(r, o.recommend, in, out, err);
 }
 
+// `kb test [PATH...]`: the guideline's own test cases against a rule set.
+int cmd_test(const Options& o, std::ostream& out, std::ostream& err) {
+  if (!o.files.empty() && !o.release.empty()) {
+    err << "kb: give either --source or --release, not both\n";
+    return kExitBadInput;
+  }
+  LoadedRuleSet g = load_rule_set({o.files, o.db, o.release.empty() ? std::nullopt : std::optional(o.release)});
+  if (!g.guideline) {
+    err << "kb: " << g.error;
+    return kExitBadInput;
+  }
+  return run_test_cases(g, o.test, out, err);
+}
+
 // `kb diff A B`: what changes for patients between two rule sets.
 int cmd_diff(const Options& o, std::ostream& out, std::ostream& err) {
   LoadedRuleSet a = load_rule_set(rule_set_source(o.files.at(0), o.db));
@@ -289,6 +305,19 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   diff->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff->add_option("--timeout-ms", o.timeout_ms, "Per-question solver limit in milliseconds (0: none)");
 
+  auto* test = app.add_subcommand("test", "Run the guideline's test cases (docs/testing.md)");
+  add_db_option(test, o);
+  test->add_option("paths", o.test.paths, std::string("Test files or folders of .json test files (default ") +
+                                              kDefaultTestFolder + ")");
+  test->add_option("--release", o.release, "Test this release instead of the current draft");
+  test->add_option("--source", o.files, "Test these guideline files or folders instead of the database")
+      ->allow_extra_args(false);
+  test->add_option("--format", o.test.format, "text, json or junit")
+      ->check(CLI::IsMember({"text", "json", "junit"}));
+  test->add_option("--out", o.test.out_file, "Write the report here instead of standard output");
+  test->add_flag("--coverage", o.test.coverage, "Also list the rules no test case fires");
+  test->add_flag("-v,--verbose", o.test.verbose, "Text: list the passed test cases too");
+
   auto* audit = app.add_subcommand("audit", "Verify the hash chain and the releases");
   add_db_option(audit, o);
 
@@ -304,6 +333,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (audit->parsed()) return cmd_audit(o, out, err);
   if (rec->parsed()) return cmd_recommend(o, in, out, err);
   if (diff->parsed()) return cmd_diff(o, out, err);
+  if (test->parsed()) return cmd_test(o, out, err);
   return 2;
 }
 
