@@ -8,14 +8,18 @@
 #include <optional>
 #include <sstream>
 
+#include "kb/hash/release_hash.h"
 #include "kb/model/guideline.h"
 #include "kb/model/sources.h"
 #include "kb/store/ruleset.h"
 #include "kb/store/store.h"
 #include "report/diff_report.h"
+#include "report/report.h"
+#include "report/sarif.h"
 #include "tools/cli_common.h"
 #include "tools/recommend_cmd.h"
 #include "tools/test_cmd.h"
+#include "tools/version.h"
 #include "verify/diff.h"
 
 namespace kb::cli {
@@ -60,11 +64,23 @@ void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream
   }
 }
 
+// `kb check --format sarif`: every diagnostic as a SARIF result, the summary on `err`.
+int check_as_sarif(const std::optional<Guideline>& g, const Diagnostics& diags, std::ostream& out, std::ostream& err) {
+  verify::SarifRun run = verify::sarif_run(diags.list(), "kb", kToolVersion);
+  run.properties["command"] = "check";
+  if (g) run.release_hash = release_hash(*g);
+  out << verify::sarif_log(run).dump(2) << "\n";
+  if (g) err << "kb check: ok: " << verify::plural(g->rules.size(), "rule") << ", 0 errors\n";
+  else err << "kb check: " << verify::plural(diags.list().size(), "error") << "\n";
+  return g ? kExitOk : kExitBadInput;
+}
+
 // `kb check FILE...`: parse and check sources, print a summary on success.
 int cmd_check(const Options& o, std::istream& in, std::ostream& out, std::ostream& err) {
   SourceMap sources;
   Diagnostics diags;
   auto g = load_files(o.files, sources, diags, &in);
+  if (o.format == "sarif") return check_as_sarif(g, diags, out, err);
   if (!g) {
     err << diags.render(sources);
     return 2;
@@ -255,6 +271,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
 
   auto* check = app.add_subcommand("check", "Parse and check guideline source files");
   check->add_option("sources", o.files, "Guideline files or folders of .kb files; - reads standard input")->required();
+  check->add_option("--format", o.format, "text or sarif")->check(CLI::IsMember({"text", "sarif"}));
 
   auto* init = app.add_subcommand("init", "Create the knowledge base database (or update its schema)");
   add_db_option(init, o);
@@ -312,8 +329,8 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   test->add_option("--release", o.release, "Test this release instead of the current draft");
   test->add_option("--source", o.files, "Test these guideline files or folders instead of the database")
       ->allow_extra_args(false);
-  test->add_option("--format", o.test.format, "text, json or junit")
-      ->check(CLI::IsMember({"text", "json", "junit"}));
+  test->add_option("--format", o.test.format, "text, json, junit or sarif")
+      ->check(CLI::IsMember({"text", "json", "junit", "sarif"}));
   test->add_option("--out", o.test.out_file, "Write the report here instead of standard output");
   test->add_flag("--coverage", o.test.coverage, "Also list the rules no test case fires");
   test->add_flag("-v,--verbose", o.test.verbose, "Text: list the passed test cases too");

@@ -12,6 +12,7 @@
 #include "report/dossier.h"
 #include "report/mutation_report.h"
 #include "report/report.h"
+#include "report/sarif.h"
 #include "solver/solver.h"
 #include "tools/cli_common.h"
 #include "tools/version.h"
@@ -219,6 +220,7 @@ std::string render(const Args& a, const Run& run, const Guideline& g, const veri
     std::string suites = m ? verify::mutation_to_junit(*m, g, verify::mutation_fails(*m, a.min_score)) : "";
     return verify::to_junit(run.report, g, subject, a.deny_warnings, suites);
   }
+  if (a.format == "sarif") return verify::sarif_log(verify::sarif_run(run.report, g, subject)).dump(2) + "\n";
   return verify::to_text(run.report, g, subject, {color, a.failures_only}) + run.diff.text +
          (m ? verify::mutation_to_text(*m, g, a.min_score) : "");
 }
@@ -308,8 +310,8 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
       ->allow_extra_args(false);
   app.add_option("--tests", a.tests, "Also run the test cases in this file or folder (docs/testing.md); repeatable")
       ->allow_extra_args(false);
-  app.add_option("--format", a.format, "text, json or junit")
-      ->check(CLI::IsMember({"text", "json", "junit"}));
+  app.add_option("--format", a.format, "text, json, junit or sarif")
+      ->check(CLI::IsMember({"text", "json", "junit", "sarif"}));
   app.add_option("--out", a.out_file, "Write the report here instead of standard output");
   app.add_flag("--quiet", a.quiet, "Print only the summary line (the report still goes to --out)");
   app.add_flag("--failures-only", a.failures_only, "Text: list only what fails or warns, not every proof and test");

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "report/report.h"
+#include "report/sarif.h"
 #include "report/test_report.h"
 #include "tools/cli_common.h"
 #include "tools/version.h"
@@ -16,6 +17,7 @@ std::string render(const TestArgs& args, const verify::Report& r, const Guidelin
                    bool color) {
   if (args.format == "json") return verify::tests_to_json(r, g, s, args.coverage).dump(2) + "\n";
   if (args.format == "junit") return verify::to_junit(r, g, s, false);
+  if (args.format == "sarif") return verify::sarif_log(verify::sarif_run(r, g, s, args.coverage)).dump(2) + "\n";
   return verify::tests_to_text(r, g, s, {color, !args.verbose}, args.coverage);
 }
 

@@ -1,7 +1,7 @@
 // Renderings of a verification report: text for a committee member, JSON
 // (schema in docs/kb-verify.md) and JUnit XML (one test case per obligation),
-// each finding as one kb::Diagnostic with a source location. The test-case
-// renderings are in report/test_report.h.
+// each finding as one kb::Diagnostic with a source location. SARIF is in
+// report/sarif.h, the test-case renderings in report/test_report.h.
 #pragma once
 
 #include <string>

@@ -1,6 +1,6 @@
 // Renderings of a `kb test` run (docs/testing.md): text with a diff of the
 // expected and actual advice per failing case, JSON, and the rules no case
-// fires. JUnit comes from report/report.h.
+// fires. JUnit and SARIF come from report/report.h and report/sarif.h.
 #pragma once
 
 #include <string>

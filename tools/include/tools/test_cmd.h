@@ -13,7 +13,7 @@ namespace kb::cli {
 /** Options of `kb test`. */
 struct TestArgs {
   std::vector<std::string> paths;  ///< test files or folders of them; empty: kDefaultTestFolder
-  std::string format = "text";     ///< text, json or junit
+  std::string format = "text";     ///< text, json, junit or sarif
   std::string out_file;            ///< write the report here instead of standard output
   bool coverage = false;           ///< also list the rules no test case fires
   bool verbose = false;            ///< text: list passed cases too
