@@ -261,6 +261,23 @@ void add_db_option(CLI::App* cmd, Options& o) {
   cmd->add_option("--db", o.db, "SQLite database of the knowledge base")->capture_default_str();
 }
 
+// The `kb test` subcommand and its options.
+CLI::App* add_test_command(CLI::App& app, Options& o) {
+  auto* test = app.add_subcommand("test", "Run the guideline's test cases (docs/testing.md)");
+  add_db_option(test, o);
+  test->add_option("paths", o.test.paths, std::string("Test files or folders of .json test files (default ") +
+                                              kDefaultTestFolder + ")");
+  test->add_option("--release", o.release, "Test this release instead of the current draft");
+  test->add_option("--source", o.files, "Test these guideline files or folders instead of the database")
+      ->allow_extra_args(false);
+  test->add_option("--format", o.test.format, "text, json, junit or sarif")
+      ->check(CLI::IsMember({"text", "json", "junit", "sarif"}));
+  test->add_option("--out", o.test.out_file, "Write the report here instead of standard output");
+  test->add_flag("--coverage", o.test.coverage, "Also list the rules no test case fires");
+  test->add_flag("-v,--verbose", o.test.verbose, "Text: list the passed test cases too");
+  return test;
+}
+
 }  // namespace
 
 int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
@@ -322,18 +339,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   diff->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff->add_option("--timeout-ms", o.timeout_ms, "Per-question solver limit in milliseconds (0: none)");
 
-  auto* test = app.add_subcommand("test", "Run the guideline's test cases (docs/testing.md)");
-  add_db_option(test, o);
-  test->add_option("paths", o.test.paths, std::string("Test files or folders of .json test files (default ") +
-                                              kDefaultTestFolder + ")");
-  test->add_option("--release", o.release, "Test this release instead of the current draft");
-  test->add_option("--source", o.files, "Test these guideline files or folders instead of the database")
-      ->allow_extra_args(false);
-  test->add_option("--format", o.test.format, "text, json, junit or sarif")
-      ->check(CLI::IsMember({"text", "json", "junit", "sarif"}));
-  test->add_option("--out", o.test.out_file, "Write the report here instead of standard output");
-  test->add_flag("--coverage", o.test.coverage, "Also list the rules no test case fires");
-  test->add_flag("-v,--verbose", o.test.verbose, "Text: list the passed test cases too");
+  auto* test = add_test_command(app, o);
 
   auto* audit = app.add_subcommand("audit", "Verify the hash chain and the releases");
   add_db_option(audit, o);
