@@ -85,8 +85,8 @@ int cmd_check(const Options& o, std::istream& in, std::ostream& out, std::ostrea
     err << diags.render(sources);
     return 2;
   }
-  out << "ok: " << g->facts.size() << " facts, " << g->rules.size() << " rules, " << g->properties.size()
-      << " properties\n";
+  out << "ok: " << verify::plural(g->facts.size(), "fact") << ", " << verify::plural(g->rules.size(), "rule") << ", "
+      << (g->properties.size() == 1 ? "1 property" : std::to_string(g->properties.size()) + " properties") << "\n";
   return 0;
 }
 

@@ -157,9 +157,9 @@ int recheck(const std::string& dir, std::ostream& out, std::ostream& err) {
     }
     out << "subject: " << r.subject << "\nrelease hash recomputed from the source: "
         << (r.release_hash.empty() ? "none (the source does not check)" : r.release_hash) << "\n";
-    out << (bad ? "recheck FAILED: " : "recheck ok: ") << r.files_verified << " files verified against the manifest, "
-        << r.obligations_decided << " obligations regenerated from the source and re-decided by z3 and cvc5, " << bad
-        << " problems\n";
+    out << (bad ? "recheck FAILED: " : "recheck ok: ") << verify::plural(r.files_verified, "file")
+        << " verified against the manifest, " << verify::plural(r.obligations_decided, "obligation")
+        << " regenerated from the source and re-decided by z3 and cvc5, " << verify::plural(bad, "problem") << "\n";
     code = bad ? 1 : 0;
   }
   out << "note: without a signature, a re-check proves that the dossier's files are consistent with one another, "

@@ -315,6 +315,7 @@ rule R when a and not a then recommend x because "r" source "s"
   CliRun r = kb_verify({g, "--only", "R"});
   EXPECT_NE(r.out.find(" 0 conflicts, 0 unknown, 0 disagreements, 1 warning (1 obligation, "), std::string::npos) << r.out;
   EXPECT_NE(r.err.find(" 0 conflicts, 0 unknown, 0 disagreements, 1 warning (1 obligation, "), std::string::npos) << r.err;
+  EXPECT_EQ(kb({"check", g}).out, "ok: 1 fact, 1 rule, 0 properties\n");
 }
 
 TEST(Console, no_colour_escape_codes_without_a_terminal) {
