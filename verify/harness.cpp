@@ -17,6 +17,8 @@ const char* status_name(Status s) {
     case Status::Disagreement: return "translator-disagreement";
     case Status::Warning: return "warning";
     case Status::Ok: return "ok";
+    case Status::Passed: return "passed";
+    case Status::Failed: return "failed";
   }
   return "?";
 }
@@ -31,6 +33,7 @@ const char* kind_name(Kind k) {
     case Kind::RuleFreeProperty: return "rule-free-property";
     case Kind::UncoveredRule: return "uncovered-rule";
     case Kind::RestatesRule: return "restates-rule";
+    case Kind::Test: return "test";
   }
   return "?";
 }
@@ -45,6 +48,7 @@ const char* id_prefix(Kind k) {
     case Kind::RuleFreeProperty: return "rule-free";
     case Kind::UncoveredRule: return "uncovered";
     case Kind::RestatesRule: return "restates";
+    case Kind::Test: return "test";
   }
   return "?";
 }
@@ -56,9 +60,14 @@ std::size_t Report::count(Status s) const {
 
 int Report::exit_code(bool deny_warnings) const {
   if (count(Status::Unknown) || count(Status::Disagreement)) return 2;
-  if (count(Status::Violated) || count(Status::Conflict)) return 1;
+  if (count(Status::Violated) || count(Status::Conflict) || count(Status::Failed)) return 1;
   if (deny_warnings && count(Status::Warning)) return 1;
   return 0;
+}
+
+kb::Loc location_of(const Obligation& o, const kb::Guideline& g) {
+  if (o.location) return *o.location;
+  return has_subject(o) ? g.item(o.subject).span : kb::Loc{};
 }
 
 namespace {

@@ -24,11 +24,14 @@ enum class Status {
   Disagreement,  ///< solver model and recommender disagree: a translator bug
   Warning,       ///< a lint finding (dead, redundant, vacuous, uncovered)
   Ok,            ///< a lint check that found nothing
+  Passed,        ///< a test case got exactly the advice it expects
+  Failed,        ///< a test case got other advice than it expects
 };
 
 /** Every status, in declaration order. */
 inline constexpr Status kStatuses[] = {Status::Proved,  Status::Violated,     Status::Conflict, Status::NoConflict,
-                                       Status::Unknown, Status::Disagreement, Status::Warning,  Status::Ok};
+                                       Status::Unknown, Status::Disagreement, Status::Warning,  Status::Ok,
+                                       Status::Passed,  Status::Failed};
 
 /** Spelling of a status in reports ("proved", "violated", ...). */
 const char* status_name(Status s);
@@ -43,6 +46,7 @@ enum class Kind {
   RuleFreeProperty,  ///< the property fails with every rule removed (it tests the rules)
   UncoveredRule,     ///< some proof rests on the rule
   RestatesRule,      ///< the property adds something beyond a single rule (its premise is not a case of the rule's condition)
+  Test,              ///< a test case's patient gets exactly the advice it expects (verify/testcases.h)
 };
 
 /** Spelling of a kind in reports ("property", "dead-rule", ...). */
@@ -52,10 +56,13 @@ const char* id_prefix(Kind k);
 
 /** One checked obligation. */
 struct Obligation {
-  std::string id;  ///< stable: id_prefix(kind) + ":" + the subject's name
+  std::string id;  ///< stable: id_prefix(kind) + ":" + the subject's name (the test's name for Kind::Test)
   Kind kind = Kind::Property;  ///< what it checks
-  kb::ItemRef subject;         ///< the item checked (property, action or rule)
-  std::string description;     ///< what the obligation asks, in words
+  kb::ItemRef subject;         ///< the item checked (property, action or rule); index -1 for Kind::Test, which checks no item
+  /** Where the obligation is written when it is not the subject's span: a
+      test case's place in its test file (Kind::Test). */
+  std::optional<kb::Loc> location;
+  std::string description;     ///< what the obligation asks, in words (for a test: the guideline sentence it exercises)
   Status status = Status::Unknown;  ///< the verdict, after replaying any witness through the recommender
   std::string message;              ///< one line for people
   double millis = 0;                ///< solver time
@@ -73,7 +80,12 @@ struct Obligation {
   /// @var recommender_says
   /// Disagreement: the action bits the recommender computes for the witness, in words.
   std::string solver_says, recommender_says;
-  std::optional<solver::Query> query;  ///< the solver question asked (none for uncovered-rule)
+  /// @var expected
+  /// Kind::Test: per action, the strength bits the test case expects (kb::kRecommended | ...; 0: absent).
+  /// @var actual
+  /// Kind::Test: per action, the strength bits the recommender gives its patient.
+  std::vector<std::uint8_t> expected, actual;
+  std::optional<solver::Query> query;  ///< the solver question asked (none for uncovered-rule and tests)
   int query_index = -1;                ///< the item the query is about
   solver::Verdict answer = solver::Verdict::Unknown;  ///< what the solver said
 };
@@ -92,12 +104,19 @@ struct Report {
   std::string z3_version;               ///< solver::Solver::z3_version() of the run
 
   /** Exit code of kb-verify: 2 when any obligation is unknown or a
-      disagreement, else 1 when a property is violated or a conflict exists,
-      else 1 when `deny_warnings` and a lint warned, else 0. */
+      disagreement, else 1 when a property is violated, a conflict exists or
+      a test case failed, else 1 when `deny_warnings` and a lint warned, else 0. */
   int exit_code(bool deny_warnings) const;
   /** Number of obligations with status `s`. */
   std::size_t count(Status s) const;
 };
+
+/** True when the obligation checks an item of the guideline (every kind but Kind::Test). */
+inline bool has_subject(const Obligation& o) { return o.subject.index >= 0; }
+
+/** Where a finding about `o` points: its `location` when set, else the
+    subject item's span. */
+kb::Loc location_of(const Obligation& o, const kb::Guideline& g);
 
 /** Checks every property, conflict and lint of `g` (see docs/kb-verify.md).
     Every satisfying model is replayed through `kb::Recommender`; when the two
