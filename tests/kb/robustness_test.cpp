@@ -61,7 +61,7 @@ TEST(Parse, stray_token_between_items_is_an_error_not_an_abort) {
 TEST(Parse, byte_order_mark_at_the_start_is_skipped) {
   CliRun r = check("\xEF\xBB\xBF" + kHeader + "rule R when x then recommend a because \"b\" source \"s\"\n");
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(has(r.out, "ok: 2 facts, 1 rules")) << r.out;
+  EXPECT_TRUE(has(r.out, "ok: 2 facts, 1 rule")) << r.out;
 }
 
 TEST(Parse, byte_order_mark_elsewhere_is_an_error) {
