@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "report/report.h"
+
 namespace verify {
 namespace {
 
@@ -68,7 +70,7 @@ std::string diff_to_text(const Diff& d, const kb::Guideline& after) {
   out += "  " + std::to_string(same) + " with the same verdict on both sides\n";
   std::size_t changed = d.answers.size() - unchanged;
   out += changed == 0 ? "\nNo patient is affected (proved).\n"
-                      : "\n" + std::to_string(changed) + " answers change for some patient.\n";
+                      : "\n" + plural(changed, "answer") + (changed == 1 ? " changes" : " change") + " for some patient.\n";
   return out;
 }
 

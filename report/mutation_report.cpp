@@ -37,7 +37,7 @@ std::string mutation_to_text(const MutationReport& r, const kb::Guideline& g, st
   std::size_t restating_kills = r.count(MutantStatus::Killed) - r.effective_kills();
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.1f s", r.total_millis / 1000.0);
-  std::string out = "\nMutation analysis: " + std::to_string(r.results.size()) + " mutants, " +
+  std::string out = "\nMutation analysis: " + plural(r.results.size(), "mutant") + ", " +
                     std::to_string(r.count(MutantStatus::Killed)) + " killed (" + std::to_string(restating_kills) +
                     " only by restating properties), " + std::to_string(r.count(MutantStatus::Equivalent)) +
                     " equivalent, " + std::to_string(r.count(MutantStatus::Survived)) + " survived, " +

@@ -132,6 +132,8 @@ void read_obligations(Context& c) {
   const json& summary = c.dj.contains("summary") ? c.dj["summary"] : json();
   for (Status st : kStatuses) {
     const char* name = status_name(st);
+    bool test_status = st == Status::Passed || st == Status::Failed;  // dossiers hold no tests; older ones omit these
+    if (test_status && !counts[name] && summary.is_object() && !summary.contains(name)) continue;
     if (!summary.is_object() || !summary.contains(name) || !summary[name].is_number_unsigned() ||
         summary[name].get<std::size_t>() != counts[name])
       c.fail("dossier.json", std::string("summary count of ") + name + " does not match its obligations");

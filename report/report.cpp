@@ -1,12 +1,14 @@
 #include "report/report.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "verify/testcases.h"
+
 namespace verify {
 namespace {
-
-bool needs_attention(Status s) { return s != Status::Proved && s != Status::NoConflict && s != Status::Ok; }
 
 std::string millis_text(double ms) {
   char buf[32];
@@ -14,9 +16,15 @@ std::string millis_text(double ms) {
   return buf;
 }
 
-std::string join(const std::vector<std::string>& v) {
+std::string seconds_text(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", ms / 1000.0);
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
   std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
 }
 
@@ -30,10 +38,72 @@ const char* code_of(const Obligation& o) {
   if (o.status == Status::Unknown) return "unknown";
   if (o.status == Status::Disagreement) return "translator-disagreement";
   if (o.kind == Kind::Property) return o.status == Status::Violated ? "violated-property" : "property";
+  if (o.kind == Kind::Test) return o.status == Status::Failed ? "failed-test" : "test";
   return kind_name(o.kind);
 }
 
+std::string fact_value(const kb::Guideline& g, const kb::Patient& p, std::size_t i) {
+  const kb::FactType& t = g.facts[i].fact_type;
+  if (t.kind == kb::Type::Bool) return p[i] ? "true" : "false";
+  if (t.kind == kb::Type::Int) return std::to_string(p[i]);
+  return t.values[static_cast<std::size_t>(p[i])];
+}
+
+// Every fact of `p` as "name=value", the facts `first` names first (each
+// group in declaration order), and how many `first` names.
+std::pair<std::vector<std::string>, std::size_t> ordered_facts(const kb::Guideline& g, const kb::Patient& p,
+                                                               const std::vector<kb::ItemRef>& first) {
+  std::vector<bool> read(g.facts.size(), false);
+  for (kb::ItemRef r : first)
+    if (r.kind == kb::ItemKind::Fact) read[static_cast<std::size_t>(r.index)] = true;
+  std::vector<std::string> mine, others;
+  for (std::size_t i = 0; i < g.facts.size() && i < p.size(); ++i)
+    (read[i] ? mine : others).push_back(g.facts[i].name + "=" + fact_value(g, p, i));
+  std::size_t n = mine.size();
+  mine.insert(mine.end(), others.begin(), others.end());
+  return {mine, n};
+}
+
+// A failed test's differing actions as an aligned table.
+std::string advice_table(const Obligation& o, const kb::Guideline& g, const std::string& indent) {
+  std::vector<std::array<std::string, 3>> rows{{"action", "expected", "actual"}};
+  for (std::size_t a = 0; a < o.expected.size() && a < o.actual.size(); ++a)
+    if (o.expected[a] != o.actual[a])
+      rows.push_back({g.actions[a].name, advice_word(o.expected[a]), advice_word(o.actual[a])});
+  std::size_t w0 = 0, w1 = 0;
+  for (const auto& r : rows) w0 = std::max(w0, r[0].size()), w1 = std::max(w1, r[1].size());
+  std::string out;
+  for (const auto& r : rows)
+    out += indent + r[0] + std::string(w0 + 2 - r[0].size(), ' ') + r[1] + std::string(w1 + 2 - r[1].size(), ' ') +
+           r[2] + "\n";
+  return out;
+}
+
 }  // namespace
+
+bool needs_attention(Status s) {
+  return s != Status::Proved && s != Status::NoConflict && s != Status::Ok && s != Status::Passed && s != Status::Waived;
+}
+
+std::string plural(std::size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+std::string colored(const std::string& word, Status status, bool color) {
+  if (!color) return word;
+  const char* code = "32";  // green: holds
+  if (status == Status::Warning || status == Status::Unknown) code = "33";
+  else if (needs_attention(status)) code = "31";
+  return std::string("\033[") + code + "m" + word + "\033[0m";
+}
+
+std::string patient_text(const kb::Guideline& g, const kb::Patient& p, const std::vector<kb::ItemRef>& first) {
+  auto [facts, read] = ordered_facts(g, p, first);
+  std::vector<std::string> mine(facts.begin(), facts.begin() + static_cast<long>(read)),
+      others(facts.begin() + static_cast<long>(read), facts.end());
+  if (mine.empty() || others.empty()) return join(facts);
+  return join(mine) + "; other facts: " + join(others);
+}
 
 std::string markup_escape(const std::string& s) {
   std::string out;
@@ -81,50 +151,90 @@ nlohmann::json location_json(const kb::Loc& loc) {
 kb::Diagnostic finding(const Obligation& o, const kb::Guideline& g) {
   kb::Diagnostic d;
   d.code = code_of(o);
-  d.loc = g.item(o.subject).span;
+  d.loc = location_of(o, g);
   d.message = o.id + ": " + o.message;
   switch (o.status) {
-    case Status::Violated: case Status::Conflict: case Status::Unknown: case Status::Disagreement:
+    case Status::Violated: case Status::Conflict: case Status::Failed: case Status::Unknown: case Status::Disagreement:
       d.severity = kb::Severity::Error;
       break;
-    case Status::Warning: d.severity = kb::Severity::Warning; break;
+    case Status::Warning: case Status::Waived: d.severity = kb::Severity::Warning; break;
     default: d.severity = kb::Severity::Note;
   }
   for (int r : o.fired) d.related.push_back({g.rules[r].span, "rule " + g.versioned_id(g.rules[r]) + " fires for the patient"});
+  if (o.kind == Kind::RestatesRule && o.status == Status::Warning)
+    for (kb::ItemRef ref : o.rests_on)
+      if (ref.kind == kb::ItemKind::Rule)
+        d.related.push_back({g.item(ref).span, "rule " + g.versioned_id(ref) + " is the rule the property restates"});
   return d;
 }
 
-std::string to_text(const Report& r, const kb::Guideline& g, const Subject& s) {
-  std::string out = "kb-verify " + s.tool_version + " (Z3 " + r.z3_version + ") on " + s.name + " [release hash " +
-                    s.release_hash.substr(0, 12) + "]\n";
-  for (const Obligation& o : r.obligations) {
-    bool property_line = o.kind == Kind::Property;
-    if (!property_line && !needs_attention(o.status)) continue;
-    std::string where = needs_attention(o.status) ? g.item(o.subject).span.str() + ": " : "";
-    out += where + status_name(o.status) + "  " + o.id + "  " + o.message + "\n";
-    if (o.status == Status::Proved) {
-      std::vector<std::string> items;
-      for (kb::ItemRef ref : o.rests_on)
-        if (ref.kind != kb::ItemKind::Fact && ref != o.subject) items.push_back(rests_on_text(g, ref));
-      if (!items.empty()) out += "      rests on: " + join(items) + "\n";
-    }
-    if (o.witness) {
-      out += "      patient: " + kb::describe_patient(g, *o.witness) + "\n";
-      std::vector<std::string> fired = fired_ids(o, g);
-      out += "      rules fired: " + (fired.empty() ? std::string("none") : join(fired)) + "\n";
-      for (int rule : o.fired) out += "        " + g.rules[rule].span.str() + ": " + g.versioned_id(g.rules[rule]) + "\n";
-    }
-    if (o.status == Status::Disagreement)
-      out += "      solver: " + o.solver_says + "\n      recommender: " + o.recommender_says + "\n";
+std::string summary_line(const Report& r) {
+  std::size_t tests = r.count(Status::Passed) + r.count(Status::Failed);
+  std::string out = std::to_string(r.count(Status::Proved)) + " proved, " + std::to_string(r.count(Status::Violated)) +
+                    " violated, " + plural(r.count(Status::Conflict), "conflict") + ", " +
+                    std::to_string(r.count(Status::Unknown)) + " unknown, " +
+                    plural(r.count(Status::Disagreement), "disagreement") + ", " +
+                    plural(r.count(Status::Warning), "warning");
+  if (r.count(Status::Waived)) out += ", " + std::to_string(r.count(Status::Waived)) + " waived";
+  if (tests)
+    out += "; " + plural(tests, "test") + ": " + std::to_string(r.count(Status::Passed)) + " passed, " +
+           std::to_string(r.count(Status::Failed)) + " failed";
+  return out + " (" + plural(r.obligations.size(), "obligation") + ", " + millis_text(r.total_millis) + ")";
+}
+
+std::string obligation_text(const Obligation& o, const kb::Guideline& g, const TextOptions& t) {
+  bool attention = needs_attention(o.status);
+  std::string where = attention ? location_of(o, g).str() + ": " : "";
+  std::string out = where + colored(status_name(o.status), o.status, t.color) + "  " + o.id;
+  if (o.status == Status::Failed) out += "\n      exercises \"" + o.description + "\"\n" + advice_table(o, g, "      ");
+  else out += "  " + o.message + "\n";
+  if (o.status == Status::Proved) {
+    std::vector<std::string> items;
+    for (kb::ItemRef ref : o.rests_on)
+      if (ref.kind != kb::ItemKind::Fact && ref != o.subject) items.push_back(rests_on_text(g, ref));
+    if (!items.empty()) out += "      rests on: " + join(items) + "\n";
   }
-  out += std::to_string(r.count(Status::Proved)) + " proved, " + std::to_string(r.count(Status::Violated)) +
-         " violated, " + std::to_string(r.count(Status::Conflict)) + " conflicts, " +
-         std::to_string(r.count(Status::Unknown)) + " unknown, " + std::to_string(r.count(Status::Disagreement)) +
-         " disagreements, " + std::to_string(r.count(Status::Warning)) + " warnings" +
-         (r.count(Status::Waived) ? ", " + std::to_string(r.count(Status::Waived)) + " waived" : std::string()) + " (" +
-         std::to_string(r.obligations.size()) + " obligations, " + millis_text(r.total_millis) + ")\n";
+  if (o.witness && attention) {
+    out += "      patient: " + patient_text(g, *o.witness, o.rests_on) + "\n";
+    std::vector<std::string> fired = fired_ids(o, g);
+    out += "      rules fired: " + (fired.empty() ? std::string("none") : join(fired)) + "\n";
+    for (int rule : o.fired) out += "        " + g.rules[rule].span.str() + ": " + g.versioned_id(g.rules[rule]) + "\n";
+  }
+  if (o.status == Status::Disagreement)
+    out += "      solver: " + o.solver_says + "\n      recommender: " + o.recommender_says + "\n";
   return out;
 }
+
+std::string to_text(const Report& r, const kb::Guideline& g, const Subject& s, const TextOptions& t) {
+  std::string out = s.tool + " " + s.tool_version + " (Z3 " + r.z3_version + ") on " + s.name + " [release hash " +
+                    s.release_hash.substr(0, 12) + "]\n";
+  for (const Obligation& o : r.obligations) {
+    bool listed = o.kind == Kind::Property || o.kind == Kind::Test || o.status == Status::Waived;
+    if (needs_attention(o.status) || (listed && !t.failures_only)) out += obligation_text(o, g, t);
+  }
+  return out + summary_line(r) + "\n";
+}
+
+nlohmann::json subject_json(const Obligation& o, const kb::Guideline& g) {
+  if (has_subject(o)) return rests_on_json(g, o.subject);
+  return {{"kind", kind_name(o.kind)}, {"name", o.id.substr(o.id.find(':') + 1)}};
+}
+
+namespace {
+
+// A test's expected and actual advice as {"action": ["recommend", ...]}, for the actions either side gives.
+void add_advice(nlohmann::json& j, const Obligation& o, const kb::Guideline& g) {
+  nlohmann::json expected = nlohmann::json::object(), actual = nlohmann::json::object();
+  for (std::size_t a = 0; a < o.expected.size() && a < o.actual.size(); ++a) {
+    if (!o.expected[a] && !o.actual[a]) continue;
+    expected[g.actions[a].name] = advice_word(o.expected[a]);
+    actual[g.actions[a].name] = advice_word(o.actual[a]);
+  }
+  j["expected"] = expected;
+  j["actual"] = actual;
+}
+
+}  // namespace
 
 nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s) {
   nlohmann::json obligations = nlohmann::json::array();
@@ -137,7 +247,7 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
       related.push_back({{"location", location_json(rel.loc)}, {"message", rel.message}});
     nlohmann::json j = {{"id", o.id},
                         {"kind", kind_name(o.kind)},
-                        {"subject", rests_on_json(g, o.subject)},
+                        {"subject", subject_json(o, g)},
                         {"description", o.description},
                         {"status", status_name(o.status)},
                         {"code", d.code},
@@ -152,6 +262,7 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
     j["counterexample"] = o.witness ? kb::patient_to_json(g, *o.witness) : nlohmann::json(nullptr);
     if (o.status == Status::Disagreement) j["disagreement"] = {{"solver", o.solver_says}, {"recommender", o.recommender_says}};
     if (o.waived_by) j["waived_by"] = rests_on_json(g, *o.waived_by);
+    if (o.kind == Kind::Test) add_advice(j, o, g);
     obligations.push_back(std::move(j));
   }
   nlohmann::json summary;
@@ -165,33 +276,53 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
           {"obligations", obligations}};
 }
 
-std::string to_junit(const Report& r, const Subject& s, bool deny_warnings, const std::string& extra_suites) {
+namespace {
+
+// The text of a JUnit <failure>: where, what, the patient and the fired rules.
+std::string failure_text(const Obligation& o, const kb::Guideline& g) {
+  std::string out = location_of(o, g).str() + ": " + o.id + ": " + o.description + "\n" + o.message + "\n";
+  if (o.kind == Kind::Test) out += "advice:\n" + advice_table(o, g, "  ");
+  if (o.witness) {
+    auto [facts, read] = ordered_facts(g, *o.witness, o.rests_on);
+    out += "patient (" + plural(read, "fact") + " the verdict reads, then the others):\n";
+    for (const std::string& f : facts) out += "  " + f + "\n";
+    out += "rules fired:" + std::string(o.fired.empty() ? " none" : "") + "\n";
+    for (int rule : o.fired) out += "  " + g.versioned_id(g.rules[rule]) + " at " + g.rules[rule].span.str() + "\n";
+  }
+  if (o.status == Status::Disagreement) out += "solver: " + o.solver_says + "\nrecommender: " + o.recommender_says + "\n";
+  return out;
+}
+
+std::string tool_label(const Subject& s) { return s.tool + (s.command.empty() ? "" : " " + s.command); }
+
+}  // namespace
+
+std::string to_junit(const Report& r, const kb::Guideline& g, const Subject& s, bool deny_warnings,
+                     const std::string& extra_suites) {
   std::size_t failures = 0, skipped = 0;
   std::string cases;
   for (const Obligation& o : r.obligations) {
-    bool fail = o.status == Status::Violated || o.status == Status::Conflict || o.status == Status::Unknown ||
-                o.status == Status::Disagreement || (deny_warnings && o.status == Status::Warning);
-    char secs[32];
-    std::snprintf(secs, sizeof secs, "%.4f", o.millis / 1000.0);
-    cases += "    <testcase classname=\"kb-verify." + std::string(kind_name(o.kind)) + "\" name=\"" +
-             markup_escape(o.id) + "\" time=\"" + secs + "\">";
+    bool fail = (needs_attention(o.status) && o.status != Status::Warning) || (deny_warnings && o.status == Status::Warning);
+    kb::Loc loc = location_of(o, g);
+    cases += "    <testcase classname=\"" + markup_escape(s.tool + "." + kind_name(o.kind)) + "\" name=\"" +
+             markup_escape(o.id) + "\" time=\"" + seconds_text(o.millis) + "\" file=\"" +
+             markup_escape(loc.file ? *loc.file : "<input>") + "\" line=\"" + std::to_string(loc.line) + "\">";
     if (fail) {
       ++failures;
       cases += "<failure type=\"" + std::string(status_name(o.status)) + "\" message=\"" + markup_escape(o.message) +
-               "\">" + markup_escape(o.id + ": " + o.description) + "</failure>";
+               "\">" + markup_escape(failure_text(o, g)) + "</failure>";
     } else if (o.status == Status::Warning) {
-      cases += "<system-out>" + markup_escape("warning: " + o.message) + "</system-out>";
+      cases += "<system-out>" + markup_escape(loc.str() + ": warning: " + o.message) + "</system-out>";
     } else if (o.status == Status::Waived) {
       ++skipped;
       cases += "<skipped message=\"" + markup_escape(o.message) + "\"/>";
     }
     cases += "</testcase>\n";
   }
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.4f", r.total_millis / 1000.0);
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"kb-verify " +
-         markup_escape(s.name) + "\" tests=\"" + std::to_string(r.obligations.size()) + "\" failures=\"" +
-         std::to_string(failures) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\" time=\"" + secs +
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"" +
+         markup_escape(tool_label(s) + " " + s.name) + "\" tests=\"" + std::to_string(r.obligations.size()) +
+         "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) +
+         "\" time=\"" + seconds_text(r.total_millis) +
          "\">\n" + cases + "  </testsuite>\n" + extra_suites + "</testsuites>\n";
 }
 

@@ -1,9 +1,53 @@
 #include "solver/solver.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <z3++.h>
 
 namespace solver {
+namespace {
+
+// Z3's own timeout can be lost when its timer fires before a check starts
+// (seen under heavy load: a 1 ms limit ran for minutes). While a check runs,
+// a watchdog interrupts the context once the limit has passed, and again
+// every 10 ms until the check returns, so a limit always ends a check
+// (with Unknown, never a verdict).
+class Watchdog {
+ public:
+  Watchdog(z3::context& ctx, unsigned ms) : ctx_(ctx) {
+    if (ms == 0) return;
+    thread_ = std::thread([this, ms] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (done_cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return done_; })) return;
+      while (!done_) {
+        ctx_.interrupt();
+        done_cv_.wait_for(lock, std::chrono::milliseconds(10), [this] { return done_; });
+      }
+    });
+  }
+  ~Watchdog() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    done_cv_.notify_all();
+    thread_.join();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  z3::context& ctx_;
+  std::mutex mutex_;
+  std::condition_variable done_cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 using kb::AtomKind;
 using kb::Expr;
@@ -18,6 +62,7 @@ struct Encoding {
   z3::solver& s;
   const Guideline& g;
   std::string prefix;
+  unsigned timeout_ms = 0;  // per check; enforced by Z3 and by a Watchdog
   std::vector<z3::expr> facts, define_cache;
   std::vector<bool> define_done;
   std::vector<z3::expr> constraint_lits, rule_lits, fires, conds;
@@ -201,7 +246,10 @@ struct Encoding {
     s.push();
     s.add(query);
     auto start = std::chrono::steady_clock::now();
-    z3::check_result res = s.check(assumptions);
+    z3::check_result res = [&] {
+      Watchdog dog(ctx, timeout_ms);
+      return s.check(assumptions);
+    }();
     ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (res == z3::unsat) {
       ans.verdict = Verdict::Unsat;
@@ -232,6 +280,7 @@ struct Solver::Impl {
   Encoding e;
 
   Impl(const Guideline& g, unsigned timeout_ms) : ctx(), s(ctx), e(ctx, s, g, "") {
+    e.timeout_ms = timeout_ms;
     z3::params p(ctx);
     if (timeout_ms) p.set("timeout", timeout_ms);
     p.set("core.minimize", true);
@@ -388,6 +437,7 @@ struct DiffSolver::Impl {
   bool holds(const z3::expr& q, const z3::expr_vector& assumptions) {
     s.push();
     s.add(q);
+    Watchdog dog(ctx, timeout_ms);
     bool sat = s.check(assumptions) == z3::sat;
     s.pop();
     return sat;
@@ -405,6 +455,7 @@ struct DiffSolver::Impl {
     for (unsigned i = 0; i < assumptions.size(); ++i) opt.add(assumptions[i]);
     opt.add(q);
     z3::optimize::handle h = minimize ? opt.minimize(x) : opt.maximize(x);
+    Watchdog dog(ctx, timeout_ms);
     if (opt.check() != z3::sat) throw Error("optimizer gave no answer while narrowing " + x.to_string());
     return (minimize ? opt.lower(h) : opt.upper(h)).get_numeral_int64();
   }
@@ -426,7 +477,10 @@ DiffAnswer DiffSolver::differs(const std::string& action, AtomKind atom, Detail 
     m.s.push();
     m.s.add(query);
     auto start = std::chrono::steady_clock::now();
-    z3::check_result res = m.s.check(assumptions);
+    z3::check_result res = [&] {
+      Watchdog dog(m.ctx, m.timeout_ms);
+      return m.s.check(assumptions);
+    }();
     ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (res == z3::sat && detail == Detail::Verdict) {
       ans.verdict = Verdict::Sat;

@@ -8,14 +8,19 @@
 #include <optional>
 #include <sstream>
 
+#include "kb/hash/release_hash.h"
 #include "kb/model/guideline.h"
 #include "kb/model/sources.h"
 #include "kb/store/ruleset.h"
 #include "kb/store/store.h"
 #include "report/diff_report.h"
+#include "report/report.h"
+#include "report/sarif.h"
 #include "tools/cli_common.h"
 #include "tools/fmt_cmd.h"
 #include "tools/recommend_cmd.h"
+#include "tools/test_cmd.h"
+#include "tools/version.h"
 #include "verify/diff.h"
 
 namespace kb::cli {
@@ -31,6 +36,7 @@ struct Options {
   bool prune = false, force = false, dry_run = false;
   RecommendArgs recommend;
   FmtArgs fmt;
+  TestArgs test;
   std::string format = "text";
   unsigned timeout_ms = 10000;
 };
@@ -60,17 +66,29 @@ void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream
   }
 }
 
+// `kb check --format sarif`: every diagnostic as a SARIF result, the summary on `err`.
+int check_as_sarif(const std::optional<Guideline>& g, const Diagnostics& diags, std::ostream& out, std::ostream& err) {
+  verify::SarifRun run = verify::sarif_run(diags.list(), "kb", kToolVersion);
+  run.properties["command"] = "check";
+  if (g) run.release_hash = release_hash(*g);
+  out << verify::sarif_log(run).dump(2) << "\n";
+  if (g) err << "kb check: ok: " << verify::plural(g->rules.size(), "rule") << ", 0 errors\n";
+  else err << "kb check: " << verify::plural(diags.list().size(), "error") << "\n";
+  return g ? kExitOk : kExitBadInput;
+}
+
 // `kb check FILE...`: parse and check sources, print a summary on success.
 int cmd_check(const Options& o, std::istream& in, std::ostream& out, std::ostream& err) {
   SourceMap sources;
   Diagnostics diags;
   auto g = load_files(o.files, sources, diags, &in);
+  if (o.format == "sarif") return check_as_sarif(g, diags, out, err);
   if (!g) {
     err << diags.render(sources);
     return 2;
   }
-  out << "ok: " << g->facts.size() << " facts, " << g->rules.size() << " rules, " << g->properties.size()
-      << " properties\n";
+  out << "ok: " << verify::plural(g->facts.size(), "fact") << ", " << verify::plural(g->rules.size(), "rule") << ", "
+      << (g->properties.size() == 1 ? "1 property" : std::to_string(g->properties.size()) + " properties") << "\n";
   return 0;
 }
 
@@ -261,6 +279,20 @@ int cmd_recommend(const Options& o, std::istream& in, std::ostream& out, std::os
   return recommend(r, o.recommend, in, out, err);
 }
 
+// `kb test [PATH...]`: the guideline's own test cases against a rule set.
+int cmd_test(const Options& o, std::ostream& out, std::ostream& err) {
+  if (!o.files.empty() && !o.release.empty()) {
+    err << "kb: give either --source or --release, not both\n";
+    return kExitBadInput;
+  }
+  LoadedRuleSet g = load_rule_set({o.files, o.db, o.release.empty() ? std::nullopt : std::optional(o.release)});
+  if (!g.guideline) {
+    err << "kb: " << g.error;
+    return kExitBadInput;
+  }
+  return run_test_cases(g, o.test, out, err);
+}
+
 // `kb diff A B`: what changes for patients between two rule sets.
 int cmd_diff(const Options& o, std::ostream& out, std::ostream& err) {
   LoadedRuleSet a = load_rule_set(rule_set_source(o.files.at(0), o.db));
@@ -272,13 +304,33 @@ int cmd_diff(const Options& o, std::ostream& out, std::ostream& err) {
     }
   }
   verify::Diff d = verify::semantic_diff(*a.guideline, *b.guideline, a.name, b.name, o.timeout_ms);
-  if (o.format == "json") out << verify::diff_to_json(d, *a.guideline, *b.guideline).dump(2) << "\n";
+  if (o.format == "json")
+    out << verify::diff_to_json(d, *a.guideline, *b.guideline)
+               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
   else out << verify::diff_to_text(d, *b.guideline);
   return d.exit_code();
 }
 
 void add_db_option(CLI::App* cmd, Options& o) {
   cmd->add_option("--db", o.db, "SQLite database of the knowledge base")->capture_default_str();
+}
+
+// The `kb test` subcommand and its options.
+CLI::App* add_test_command(CLI::App& app, Options& o) {
+  auto* test = app.add_subcommand("test", "Run the guideline's test cases (docs/testing.md)");
+  add_db_option(test, o);
+  test->add_option("paths", o.test.paths, std::string("Test files or folders of .json test files (default ") +
+                                              kDefaultTestFolder + ")");
+  test->add_option("--release", o.release, "Test this release instead of the current draft");
+  test->add_option("--source", o.files, "Test these guideline files or folders instead of the database")
+      ->allow_extra_args(false);
+  test->add_option("--format", o.test.format, "text, json, junit or sarif")
+      ->check(CLI::IsMember({"text", "json", "junit", "sarif"}));
+  test->add_option("--out", o.test.out_file, "Write the report here instead of standard output");
+  test->add_flag("--coverage", o.test.coverage, "Also list the rules no test case fires");
+  test->add_flag("-v,--verbose", o.test.verbose, "Text: list the passed test cases too");
+  return test;
 }
 
 }  // namespace
@@ -291,6 +343,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
 
   auto* check = app.add_subcommand("check", "Parse and check guideline source files");
   check->add_option("sources", o.files, "Guideline files or folders of .kb files; - reads standard input")->required();
+  check->add_option("--format", o.format, "text or sarif")->check(CLI::IsMember({"text", "sarif"}));
 
   auto* fmt = app.add_subcommand("fmt", "Rewrite guideline sources in the canonical layout, keeping comments");
   fmt->add_option("sources", o.fmt.files, "Guideline files or folders of .kb files; - formats standard input")
@@ -350,6 +403,8 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   diff->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff->add_option("--timeout-ms", o.timeout_ms, "Per-question solver limit in milliseconds (0: none)");
 
+  auto* test = add_test_command(app, o);
+
   auto* audit = app.add_subcommand("audit", "Verify the hash chain and the releases");
   add_db_option(audit, o);
 
@@ -366,6 +421,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (audit->parsed()) return cmd_audit(o, out, err);
   if (rec->parsed()) return cmd_recommend(o, in, out, err);
   if (diff->parsed()) return cmd_diff(o, out, err);
+  if (test->parsed()) return cmd_test(o, out, err);
   return 2;
 }
 

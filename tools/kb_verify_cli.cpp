@@ -1,13 +1,8 @@
 #include "tools/kb_verify_cli.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -17,11 +12,13 @@
 #include "report/dossier.h"
 #include "report/mutation_report.h"
 #include "report/report.h"
+#include "report/sarif.h"
 #include "solver/solver.h"
 #include "tools/cli_common.h"
 #include "tools/version.h"
 #include "verify/diff.h"
 #include "verify/mutate.h"
+#include "verify/testcases.h"
 
 namespace kb::cli {
 namespace {
@@ -38,37 +35,9 @@ struct Args {
   std::string dossier, recheck, against;
   bool mutate = false;
   std::optional<double> min_score;
+  std::vector<std::string> tests;
+  bool quiet = false, failures_only = false;
 };
-
-// Writes `text` to `path` through a fresh temporary file in the same folder
-// (mkstemp) and a rename, so a reader never sees half a report; the
-// temporary file is removed on failure.
-bool write_atomically(const std::string& path, const std::string& text, std::ostream& err) {
-  std::filesystem::path target(path);
-  std::string pattern = (target.parent_path() / (target.filename().string() + ".tmp-XXXXXX")).string();
-  std::vector<char> name(pattern.begin(), pattern.end());
-  name.push_back('\0');
-  int fd = mkstemp(name.data());
-  if (fd < 0) {
-    err << "kb-verify: cannot write " << path << ": " << std::strerror(errno) << "\n";
-    return false;
-  }
-  mode_t mask = umask(022);  // mkstemp makes the file private; give it a new file's permissions
-  umask(mask);
-  int error = fchmod(fd, 0666 & ~mask) == 0 ? 0 : errno;
-  for (std::size_t done = 0; !error && done < text.size();) {
-    ssize_t n = write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) error = n < 0 ? errno : EIO;
-    else done += static_cast<std::size_t>(n);
-  }
-  if (close(fd) != 0 && !error) error = errno;
-  if (!error && std::rename(name.data(), path.c_str()) != 0) error = errno;
-  if (!error) return true;
-  err << "kb-verify: cannot write " << path << ": " << std::strerror(error) << "\n";
-  unlink(name.data());
-  return false;
-}
 
 std::vector<VerificationResult> results_of(const verify::Report& report, const Guideline& g) {
   std::vector<VerificationResult> out;
@@ -80,7 +49,7 @@ std::vector<VerificationResult> results_of(const verify::Report& report, const G
     nlohmann::json rests_on = nlohmann::json::array();
     for (ItemRef ref : o.rests_on) rests_on.push_back(verify::rests_on_json(g, ref));
     r.core = rests_on.dump();
-    r.location = verify::location_json(g.item(o.subject).span).dump();
+    r.location = verify::location_json(verify::location_of(o, g)).dump();
     if (o.witness) r.counterexample = patient_to_json(g, *o.witness).dump();
     r.detail = o.message;
     out.push_back(std::move(r));
@@ -188,15 +157,145 @@ int recheck(const std::string& dir, std::ostream& out, std::ostream& err) {
     }
     out << "subject: " << r.subject << "\nrelease hash recomputed from the source: "
         << (r.release_hash.empty() ? "none (the source does not check)" : r.release_hash) << "\n";
-    out << (bad ? "recheck FAILED: " : "recheck ok: ") << r.files_verified << " files verified against the manifest, "
-        << r.obligations_decided << " obligations regenerated from the source and re-decided by z3 and cvc5, " << bad
-        << " problems\n";
+    out << (bad ? "recheck FAILED: " : "recheck ok: ") << verify::plural(r.files_verified, "file")
+        << " verified against the manifest, " << verify::plural(r.obligations_decided, "obligation")
+        << " regenerated from the source and re-decided by z3 and cvc5, " << verify::plural(bad, "problem") << "\n";
     code = bad ? 1 : 0;
   }
   out << "note: without a signature, a re-check proves that the dossier's files are consistent with one another, "
          "with the guideline source they contain and with the answers of z3 and cvc5; it does not prove who wrote "
          "them. Compare the release hash with one obtained independently.\n";
   return code;
+}
+
+// Everything one verification run produced.
+struct Run {
+  verify::Report report;
+  std::optional<verify::MutationReport> mutation;
+  DiffResult diff;
+  int code = 0;
+};
+
+// Reads the --tests files and appends their cases to the report as
+// obligations of kind "test"; false (errors printed) when a file is bad.
+bool load_test_cases(const Args& a, const Guideline& g, std::vector<verify::TestCase>& cases, std::ostream& err) {
+  if (a.tests.empty()) return true;
+  Recommender r(g);
+  verify::LoadedTests t = verify::load_tests(a.tests, r);
+  for (const std::string& e : t.errors) err << "kb-verify: " << e << "\n";
+  cases = std::move(t.cases);
+  return t.errors.empty();
+}
+
+void add_tests(verify::Report& report, const Guideline& g, const std::vector<verify::TestCase>& cases) {
+  if (cases.empty()) return;
+  verify::Report tests = verify::run_tests(Recommender(g), cases);
+  for (verify::Obligation& o : tests.obligations) report.obligations.push_back(std::move(o));
+  report.total_millis += tests.total_millis;
+}
+
+// Mutation analysis, when asked for; may raise the exit code.
+void add_mutation(const Args& a, const Guideline& g, Run& run) {
+  if (!a.mutate) return;
+  std::vector<int> restating;
+  for (const verify::Obligation& o : run.report.obligations)
+    if (o.kind == verify::Kind::RestatesRule &&
+        (o.status == verify::Status::Warning || o.status == verify::Status::Waived))  // a waiver keeps it restating
+      restating.push_back(o.subject.index);
+  run.mutation = verify::mutate(g, restating, a.timeout_ms);
+  const verify::MutationReport& m = *run.mutation;
+  std::size_t undecided = m.count(verify::MutantStatus::Unknown) + m.count(verify::MutantStatus::Disagreement);
+  if (undecided && run.code == 0) run.code = kExitBadInput;
+  if (verify::mutation_fails(m, a.min_score) && run.code == 0) run.code = kExitFinding;
+}
+
+// The report in the chosen format.
+std::string render(const Args& a, const Run& run, const Guideline& g, const verify::Subject& subject, bool color) {
+  const verify::MutationReport* m = run.mutation ? &*run.mutation : nullptr;
+  if (a.format == "json") {
+    nlohmann::json j = verify::to_json(run.report, g, subject);
+    if (run.diff.json) j["diff"] = *run.diff.json;
+    if (m) j["mutation"] = verify::mutation_to_json(*m, g, a.min_score);
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
+  if (a.format == "junit") {
+    std::string suites = m ? verify::mutation_to_junit(*m, g, verify::mutation_fails(*m, a.min_score)) : "";
+    return verify::to_junit(run.report, g, subject, a.deny_warnings, suites);
+  }
+  if (a.format == "sarif") return verify::sarif_log(verify::sarif_run(run.report, g, subject)).dump(2) + "\n";
+  return verify::to_text(run.report, g, subject, {color, a.failures_only}) + run.diff.text +
+         (m ? verify::mutation_to_text(*m, g, a.min_score) : "");
+}
+
+// Writes the report (stdout or --out), the summary line, the dossier
+// (proofs only: tests are not obligations a solver re-checks) and the
+// stored results; returns the exit code.
+int finish(const Args& a, Run& run, LoadedRuleSet& loaded, const verify::Subject& subject, std::ostream& out,
+           std::ostream& err) {
+  const Guideline& g = *loaded.guideline;
+  bool terminal_text = a.format == "text" && a.out_file.empty() && !a.quiet && is_terminal(out);
+  std::string text = render(a, run, g, subject, use_color(out));
+  if (!a.out_file.empty()) {
+    if (!write_atomically(a.out_file, text, "kb-verify", err)) return kExitBadInput;
+  } else if (!a.quiet) {
+    out << text;
+  }
+  std::string summary = verify::summary_line(run.report);
+  if (run.mutation) {
+    char score[32];
+    std::snprintf(score, sizeof score, "; mutation score %.1f%%", run.mutation->score());
+    summary += score;
+  }
+  print_summary("kb-verify", summary, terminal_text && !run.mutation && run.diff.text.empty(), err);
+  if (!a.dossier.empty()) {
+    verify::Report proofs = run.report;
+    std::erase_if(proofs.obligations, [](const verify::Obligation& o) { return o.kind == verify::Kind::Test; });
+    std::string problem = verify::write_dossier(a.dossier, proofs, g, subject, run.diff.json);
+    if (!problem.empty()) {
+      err << "kb-verify: dossier not written: " << problem << "\n";
+      return kExitBadInput;
+    }
+  }
+  if (loaded.store &&
+      !record(*loaded.store, a, run.report, run.mutation ? &*run.mutation : nullptr, g, subject, run.code, err))
+    return kExitBadInput;
+  return run.code;
+}
+
+// Verifies a loaded rule set: obligations, tests, mutation, diff.
+int verify_rule_set(const Args& a, LoadedRuleSet& loaded, std::ostream& out, std::ostream& err) {
+  const Guideline& g = *loaded.guideline;
+  if (g.rules.empty() && g.properties.empty()) {
+    err << "kb-verify: " << loaded.name << " has no rule and no property: there is nothing to prove\n";
+    return kExitBadInput;
+  }
+  verify::Subject subject{loaded.name, loaded.release_hash, kToolVersion, "kb-verify", ""};
+  verify::Options options;
+  options.timeout_ms = a.timeout_ms;
+  auto only = resolve_only(a.only, g, err);
+  if (!only) return kExitBadInput;
+  options.only = *only;
+  std::vector<verify::TestCase> cases;
+  if (!load_test_cases(a, g, cases, err)) return kExitBadInput;
+  Run run;
+  run.report = verify::run(g, options);
+  add_tests(run.report, g, cases);
+  run.code = run.report.exit_code(a.deny_warnings);
+  add_mutation(a, g, run);
+
+  // Only an explicit --against makes the diff part of the exit code.
+  std::string against = a.against;
+  if (against.empty() && !a.dossier.empty() && loaded.store && !a.release.empty())
+    against = previous_release(*loaded.store, a.release);
+  if (!against.empty()) {
+    run.diff = diff_against(against, a, g, subject.name);
+    if (!run.diff.error.empty()) {
+      err << "kb-verify: " << run.diff.error;
+      return kExitBadInput;
+    }
+    if (run.code == 0 && !a.against.empty()) run.code = run.diff.exit_code;
+  }
+  return finish(a, run, loaded, subject, out, err);
 }
 
 }  // namespace
@@ -211,8 +310,13 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   app.add_option("--only", a.only, "Only obligations about this id (property, action or rule); repeat or use commas")
       ->delimiter(',')
       ->allow_extra_args(false);
-  app.add_option("--format", a.format, "text, json or junit")->check(CLI::IsMember({"text", "json", "junit"}));
+  app.add_option("--tests", a.tests, "Also run the test cases in this file or folder (docs/testing.md); repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--format", a.format, "text, json, junit or sarif")
+      ->check(CLI::IsMember({"text", "json", "junit", "sarif"}));
   app.add_option("--out", a.out_file, "Write the report here instead of standard output");
+  app.add_flag("--quiet", a.quiet, "Print only the summary line (the report still goes to --out)");
+  app.add_flag("--failures-only", a.failures_only, "Text: list only what fails or warns, not every proof and test");
   app.add_option("--timeout-ms", a.timeout_ms, "Per-obligation solver limit in milliseconds (0: none)");
   app.add_flag("--deny-warnings", a.deny_warnings, "Fail (exit 1) on lint warnings");
   app.add_option("--dossier", a.dossier, "Also write the proof dossier into this folder");
@@ -229,79 +333,13 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
     err << "kb-verify: give either source files or --release, not both\n";
     return kExitBadInput;
   }
-
   RuleSetSource source{a.files, a.db, a.release.empty() ? std::nullopt : std::optional<std::string>(a.release)};
   LoadedRuleSet loaded = load_rule_set(source);
   if (!loaded.guideline) {
     err << loaded.error;
     return kExitBadInput;
   }
-  const Guideline& g = *loaded.guideline;
-  if (g.rules.empty() && g.properties.empty()) {
-    err << "kb-verify: " << loaded.name << " has no rule and no property: there is nothing to prove\n";
-    return kExitBadInput;
-  }
-  verify::Subject subject{loaded.name, loaded.release_hash, kToolVersion};
-  verify::Options options;
-  options.timeout_ms = a.timeout_ms;
-  auto only = resolve_only(a.only, g, err);
-  if (!only) return kExitBadInput;
-  options.only = *only;
-  verify::Report report = verify::run(g, options);
-  int code = report.exit_code(a.deny_warnings);
-  std::optional<verify::MutationReport> mutation;
-  if (a.mutate) {
-    std::vector<int> restating;
-    for (const verify::Obligation& o : report.obligations)
-      if (o.kind == verify::Kind::RestatesRule &&
-          (o.status == verify::Status::Warning || o.status == verify::Status::Waived))  // a waiver keeps it restating
-        restating.push_back(o.subject.index);
-    mutation = verify::mutate(g, restating, a.timeout_ms);
-    std::size_t undecided = mutation->count(verify::MutantStatus::Unknown) + mutation->count(verify::MutantStatus::Disagreement);
-    if (undecided && code == 0) code = kExitBadInput;
-    if (verify::mutation_fails(*mutation, a.min_score) && code == 0) code = kExitFinding;
-  }
-
-  // Only an explicit --against makes the diff part of the exit code.
-  std::string against = a.against;
-  if (against.empty() && !a.dossier.empty() && loaded.store && !a.release.empty())
-    against = previous_release(*loaded.store, a.release);
-  DiffResult diff;
-  if (!against.empty()) {
-    diff = diff_against(against, a, g, subject.name);
-    if (!diff.error.empty()) {
-      err << "kb-verify: " << diff.error;
-      return kExitBadInput;
-    }
-    if (code == 0 && !a.against.empty()) code = diff.exit_code;
-  }
-
-  std::string text;
-  if (a.format == "json") {
-    nlohmann::json j = verify::to_json(report, g, subject);
-    if (diff.json) j["diff"] = *diff.json;
-    if (mutation) j["mutation"] = verify::mutation_to_json(*mutation, g, a.min_score);
-    text = j.dump(2) + "\n";
-  } else if (a.format == "junit") {
-    std::string suites = mutation ? verify::mutation_to_junit(*mutation, g, verify::mutation_fails(*mutation, a.min_score)) : "";
-    text = verify::to_junit(report, subject, a.deny_warnings, suites);
-  } else {
-    text = verify::to_text(report, g, subject) + diff.text +
-           (mutation ? verify::mutation_to_text(*mutation, g, a.min_score) : "");
-  }
-  if (a.out_file.empty()) out << text;
-  else if (!write_atomically(a.out_file, text, err)) return kExitBadInput;
-
-  if (!a.dossier.empty()) {
-    std::string problem = verify::write_dossier(a.dossier, report, g, subject, diff.json);
-    if (!problem.empty()) {
-      err << "kb-verify: dossier not written: " << problem << "\n";
-      return kExitBadInput;
-    }
-  }
-  if (loaded.store && !record(*loaded.store, a, report, mutation ? &*mutation : nullptr, g, subject, code, err))
-    return kExitBadInput;
-  return code;
+  return verify_rule_set(a, loaded, out, err);
 }
 
 }  // namespace kb::cli

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up: installs missing Debian packages, configures and builds
-# into build/ (Release unless BUILD_TYPE says otherwise). Extra CMake options
+# into build/ (Release unless BUILD_TYPE says otherwise), and installs the
+# SARIF Multitool (npm) into build/node_modules for the SARIF validation test. Extra CMake options
 # may be passed in CMAKE_ARGS, e.g. CMAKE_ARGS=-DKB_SANITIZE=ON BUILD_DIR=build-asan;
 # SETUP_TARGETS limits the build to some targets (tools/fuzz.sh).
 set -euo pipefail
@@ -13,6 +14,7 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+command -v npm >/dev/null || missing+=(npm)  # npm may come from outside Debian (e.g. NodeSource's nodejs)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
@@ -34,3 +36,18 @@ if ! cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}" >"$build_dir/build
   exit 1
 fi
 grep -E 'warning:' "$build_dir/build.log" >&2 || true
+
+# The SARIF Multitool validates the SARIF logs in ctest (sarif_logs_validate).
+# Installed locally (never globally, never committed), pinned, once; a
+# failure (no registry) only skips that test.
+multitool_version=5.7.0
+multitool="$build_dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+if [ -z "${SETUP_TARGETS:-}" ] && command -v npm >/dev/null && { [ ! -f "$multitool" ] || ! grep -q "\"version\": \"$multitool_version\"" \
+     "$build_dir/node_modules/@microsoft/sarif-multitool/package.json" 2>/dev/null; }; then
+  if npm install --prefix "$build_dir" --no-save --no-audit --no-fund --loglevel=error \
+       "@microsoft/sarif-multitool@$multitool_version" >"$build_dir/npm.log" 2>&1; then
+    chmod u+x "$multitool"  # its postinstall script, which npm may not run
+  else
+    echo "setup: could not install @microsoft/sarif-multitool (log: $build_dir/npm.log); the SARIF validation test will be skipped" >&2
+  fi
+fi

@@ -18,6 +18,8 @@ const char* status_name(Status s) {
     case Status::Warning: return "warning";
     case Status::Ok: return "ok";
     case Status::Waived: return "waived";
+    case Status::Passed: return "passed";
+    case Status::Failed: return "failed";
   }
   return "?";
 }
@@ -33,6 +35,7 @@ const char* kind_name(Kind k) {
     case Kind::UncoveredRule: return "uncovered-rule";
     case Kind::RestatesRule: return "restates-rule";
     case Kind::UnusedWaiver: return "unused-waiver";
+    case Kind::Test: return "test";
   }
   return "?";
 }
@@ -48,6 +51,7 @@ const char* id_prefix(Kind k) {
     case Kind::UncoveredRule: return "uncovered";
     case Kind::RestatesRule: return "restates";
     case Kind::UnusedWaiver: return "waiver";
+    case Kind::Test: return "test";
   }
   return "?";
 }
@@ -71,9 +75,14 @@ std::size_t Report::count(Status s) const {
 
 int Report::exit_code(bool deny_warnings) const {
   if (count(Status::Unknown) || count(Status::Disagreement)) return 2;
-  if (count(Status::Violated) || count(Status::Conflict)) return 1;
+  if (count(Status::Violated) || count(Status::Conflict) || count(Status::Failed)) return 1;
   if (deny_warnings && count(Status::Warning)) return 1;
   return 0;
+}
+
+kb::Loc location_of(const Obligation& o, const kb::Guideline& g) {
+  if (o.location) return *o.location;
+  return has_subject(o) ? g.item(o.subject).span : kb::Loc{};
 }
 
 namespace {

@@ -14,13 +14,17 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "kb/lang/parser.h"
 #include "kb/model/guideline.h"
 #include "kb/eval/recommender.h"
 
 namespace kb {
 namespace {
 
+// Stack slots of Program::run. An expression needs at most one per level of
+// its depth, which the parser bounds.
 constexpr int kMaxDepth = 256;
+static_assert(kMaxExpressionDepth < kMaxDepth, "Program::run's stack must hold the deepest expression");
 
 enum Code : std::uint8_t {
   kConst, kLoad, kNot, kJumpIfFalseElsePop, kJumpIfTrueElsePop,
@@ -282,9 +286,11 @@ class Builder {
     if (e.op == Op::Not) return conjuncts(*e.args[0], !neg, out);
     if (e.op == Op::Name && e.name_kind == NameKind::Define) {
       std::optional<std::vector<Lit>>& lits = define_conjuncts_[neg][e.index];
-      if (!lits) {  // computed once per definition and polarity
+      if (!lits) {  // computed once per definition and polarity, without repeats
         lits.emplace();
         conjuncts(*g_.defines[e.index].expr, neg, *lits);
+        std::sort(lits->begin(), lits->end());
+        lits->erase(std::unique(lits->begin(), lits->end()), lits->end());
       }
       out.insert(out.end(), lits->begin(), lits->end());
       return;

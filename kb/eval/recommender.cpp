@@ -4,8 +4,14 @@
 // order, for broken_constraint() and property_holds(), which need their values.
 #include "kb/eval/recommender.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
+
+#include "kb/lang/utf8.h"
 
 namespace kb {
 namespace {
@@ -85,6 +91,59 @@ bool Recommender::property_holds(int index, const Patient& p, const Outcome& out
   return properties_[index].run(slots.data(), out.actions.data()) != 0;
 }
 
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kQuoted = 64;  // bytes of user text quoted in a message
+
+// A JSON value in a message: a short scalar as written, else its kind.
+std::string describe_json(const json& v) {
+  if (v.is_array()) return "an array";
+  if (v.is_object()) return "an object";
+  return excerpt(v.dump(-1, ' ', false, json::error_handler_t::replace), kQuoted);
+}
+
+// The fact value `v` as an int of `t`, or the error about it.
+std::optional<std::string> read_int(const Item& f, const json& v, std::int64_t& out) {
+  const FactType& t = f.fact_type;
+  auto outside = [&](const std::string& value) {
+    return "fact '" + f.name + "' = " + value + " is outside its range " + std::to_string(t.lo) + ".." +
+           std::to_string(t.hi);
+  };
+  if (v.is_number_float() && std::abs(v.get<double>()) >= 0x1p63)  // an integer too long for int64 reads as a float
+    return outside(describe_json(v));
+  if (!v.is_number_integer()) return "fact '" + f.name + "' must be an integer, got " + describe_json(v);
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    return outside(v.dump());  // beyond int64: never wrapped
+  out = v.get<std::int64_t>();
+  if (out < t.lo || out > t.hi) return outside(std::to_string(out));
+  return std::nullopt;
+}
+
+// The value of fact `f` in `v`, or the error about it.
+std::optional<std::string> read_fact(const Item& f, const json& v, std::int64_t& out) {
+  const FactType& t = f.fact_type;
+  if (t.kind == Type::Bool) {
+    if (!v.is_boolean()) return "fact '" + f.name + "' must be true or false, got " + describe_json(v);
+    out = v.get<bool>();
+    return std::nullopt;
+  }
+  if (t.kind == Type::Int) return read_int(f, v, out);
+  if (!v.is_string()) return "fact '" + f.name + "' must be one of the names of its enum, got " + describe_json(v);
+  const std::string& name = v.get_ref<const std::string&>();
+  auto pos = std::find(t.values.begin(), t.values.end(), name);
+  if (pos == t.values.end()) {
+    std::string near = closest_name(name, t.values);
+    return "fact '" + f.name + "' has no value '" + excerpt(name, kQuoted) + "'" +
+           (near.empty() ? "" : "; did you mean '" + near + "'?");
+  }
+  out = pos - t.values.begin();
+  return std::nullopt;
+}
+
+}  // namespace
+
 PatientResult patient_from_json(const Recommender& r, const nlohmann::json& j) {
   const Guideline& g = r.guideline();
   PatientResult res;
@@ -99,7 +158,8 @@ PatientResult patient_from_json(const Recommender& r, const nlohmann::json& j) {
       std::vector<std::string> names;
       for (const Item& f : g.facts) names.push_back(f.name);
       std::string near = closest_name(it.key(), names);
-      return fail(it.key(), "unknown fact '" + it.key() + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+      std::string key = excerpt(it.key(), kQuoted);
+      return fail(key, "unknown fact '" + key + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
     }
   }
   Patient p(g.facts.size());
@@ -107,30 +167,7 @@ PatientResult patient_from_json(const Recommender& r, const nlohmann::json& j) {
     const Item& f = g.facts[i];
     auto it = j.find(f.name);
     if (it == j.end()) return fail(f.name, "missing fact '" + f.name + "' (" + f.description + ")");
-    const FactType& t = f.fact_type;
-    if (t.kind == Type::Bool) {
-      if (!it->is_boolean()) return fail(f.name, "fact '" + f.name + "' must be true or false, got " + it->dump());
-      p[i] = it->get<bool>();
-    } else if (t.kind == Type::Int) {
-      if (!it->is_number_integer())
-        return fail(f.name, "fact '" + f.name + "' must be an integer, got " + it->dump());
-      std::int64_t v = it->get<std::int64_t>();
-      if (v < t.lo || v > t.hi)
-        return fail(f.name, "fact '" + f.name + "' = " + std::to_string(v) + " is outside its range " +
-                                std::to_string(t.lo) + ".." + std::to_string(t.hi));
-      p[i] = v;
-    } else {
-      if (!it->is_string())
-        return fail(f.name, "fact '" + f.name + "' must be one of the names of its enum, got " + it->dump());
-      std::string v = it->get<std::string>();
-      auto pos = std::find(t.values.begin(), t.values.end(), v);
-      if (pos == t.values.end()) {
-        std::string near = closest_name(v, t.values);
-        return fail(f.name, "fact '" + f.name + "' has no value '" + v + "'" +
-                                (near.empty() ? "" : "; did you mean '" + near + "'?"));
-      }
-      p[i] = pos - t.values.begin();
-    }
+    if (std::optional<std::string> error = read_fact(f, *it, p[i])) return fail(f.name, *error);
   }
   if (int c = r.broken_constraint(p); c >= 0) {
     const Item& con = g.constraints[c];
@@ -138,6 +175,88 @@ PatientResult patient_from_json(const Recommender& r, const nlohmann::json& j) {
   }
   res.patient = std::move(p);
   return res;
+}
+
+namespace {
+
+// A SAX handler that reads JSON text as one flat object: scalars are kept,
+// a nested array or object is kept as an empty one (its kind is all an
+// error message needs), keys are checked for repeats. Nesting deeper than
+// kMaxPatientJsonDepth, a repeated key and a syntax error stop the parse.
+class FlatReader : public json::json_sax_t {
+ public:
+  json value;                // the value read: the patient object, or whatever else the text holds
+  std::string error, fact;   // the first problem, and the fact whose value it is in ("" if none)
+
+  bool null() override { return scalar(nullptr); }
+  bool boolean(bool v) override { return scalar(v); }
+  bool number_integer(number_integer_t v) override { return scalar(v); }
+  bool number_unsigned(number_unsigned_t v) override { return scalar(v); }
+  bool number_float(number_float_t v, const string_t&) override { return scalar(v); }
+  bool string(string_t& v) override { return scalar(std::move(v)); }
+  bool binary(binary_t&) override { return scalar(nullptr); }  // not produced by JSON text
+  bool start_object(std::size_t) override { return open(json::object()); }
+  bool start_array(std::size_t) override { return open(json::array()); }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    if (depth_ != 1) return true;
+    key_ = k;
+    in_value_ = true;
+    if (!keys_.insert(k).second) return fail("key '" + excerpt(k, kQuoted) + "' is given twice");
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string& last, const json::exception& e) override {
+    if (e.id == 406) return fail("number " + excerpt(last, kQuoted) + " is out of range");
+    std::string what = e.what();
+    if (std::size_t end = what.find("] "); what.starts_with("[json.exception.") && end != std::string::npos)
+      what.erase(0, end + 2);
+    return fail("not valid JSON: " + excerpt(what, 200));
+  }
+
+ private:
+  bool fail(const std::string& message) {
+    error = message;
+    if (depth_ >= 1 && in_value_) fact = excerpt(key_, kQuoted);
+    return false;
+  }
+  bool scalar(json v) {
+    if (depth_ == 0) value = std::move(v);
+    else if (depth_ == 1 && value.is_object()) value[key_] = std::move(v);
+    if (depth_ == 1) in_value_ = false;
+    return true;
+  }
+  bool open(json empty) {
+    if (depth_ + 1 > kMaxPatientJsonDepth)
+      return fail("JSON nested deeper than " + std::to_string(kMaxPatientJsonDepth) +
+                  " levels; a patient is one flat object");
+    if (depth_ == 0) value = std::move(empty);
+    else if (depth_ == 1 && value.is_object()) value[key_] = std::move(empty);
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    if (--depth_ == 1) in_value_ = false;
+    return true;
+  }
+
+  int depth_ = 0;          // containers open
+  std::string key_;        // the last key of the outermost object
+  bool in_value_ = false;  // between that key and the end of its value
+  std::set<std::string> keys_;
+};
+
+}  // namespace
+
+PatientResult patient_from_text(const Recommender& r, std::string_view text) {
+  FlatReader reader;
+  if (!json::sax_parse(text, &reader)) {
+    PatientResult res;
+    res.fact = reader.fact;
+    res.error = reader.error.empty() ? "not valid JSON" : reader.error;
+    return res;
+  }
+  return patient_from_json(r, reader.value);
 }
 
 nlohmann::json patient_to_json(const Guideline& g, const Patient& p) {

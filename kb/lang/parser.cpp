@@ -2,9 +2,14 @@
 // current item and resumes at the next item keyword.
 #include "kb/lang/parser.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <optional>
 #include <set>
+#include <string_view>
+
+#include "kb/lang/utf8.h"
 
 namespace kb {
 namespace {
@@ -39,6 +44,7 @@ class Lexer {
 
   std::vector<Token> run() {
     std::vector<Token> out;
+    if (text_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = line_start_ = 3;  // a UTF-8 byte-order mark: skipped
     for (;;) {
       skip_space();
       Token t;
@@ -68,10 +74,13 @@ class Lexer {
           if (d == '\\' && pos_ < text_.size() && (text_[pos_] == '"' || text_[pos_] == '\\')) d = text_[pos_++];
           t.text += d;
         }
+        check_utf8(t.begin + 1, pos_);
         if (!closed) {
           diags_.error(t.loc, "unterminated string (strings end on the same line)");
           t.kind = Tok::Bad;
         }
+      } else if (static_cast<unsigned char>(c) >= 0x80 || std::iscntrl(static_cast<unsigned char>(c))) {
+        unexpected(t);
       } else {
         static const char* two[] = {"==", "!=", "<=", ">=", ".."};
         t.kind = Tok::Punct;
@@ -93,7 +102,39 @@ class Lexer {
   }
 
  private:
-  int col() const { return static_cast<int>(pos_ - line_start_) + 1; }
+  int col(std::size_t pos) const { return static_cast<int>(pos - line_start_) + 1; }
+  int col() const { return col(pos_); }
+  static std::string hex(unsigned char b) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02X", b);
+    return buf;
+  }
+  // Reports the first byte of text_[from, to) (one line) that is not
+  // well-formed UTF-8: sources must be UTF-8.
+  void check_utf8(std::size_t from, std::size_t to) {
+    std::size_t bad = utf8_invalid_offset(std::string_view(text_).substr(from, to - from));
+    if (bad == std::string_view::npos) return;
+    const unsigned char byte = static_cast<unsigned char>(text_[from + bad]);
+    diags_.error({file_, line_, col(from + bad)}, "invalid UTF-8 (byte " + hex(byte) + "); sources must be UTF-8",
+                 "encoding");
+  }
+  // A byte no token starts with: a control character, a character outside
+  // ASCII (consumed whole), or a byte that is not UTF-8.
+  void unexpected(Token& t) {
+    t.kind = Tok::Bad;
+    const unsigned char c = static_cast<unsigned char>(text_[pos_]);
+    std::size_t n = utf8_char_length(text_, pos_);
+    if (n == 0) {
+      diags_.error(t.loc, "invalid UTF-8 (byte " + hex(c) + "); sources must be UTF-8", "encoding");
+      n = 1;
+    } else if (c < 0x80) {
+      diags_.error(t.loc, "unexpected control character " + hex(c));
+    } else {
+      diags_.error(t.loc, "unexpected character '" + text_.substr(pos_, n) + "'");
+    }
+    t.text = text_.substr(pos_, n);
+    pos_ += n;
+  }
   void skip_space() {
     while (pos_ < text_.size()) {
       char c = text_[pos_];
@@ -104,6 +145,7 @@ class Lexer {
       } else if (c == '#') {
         std::size_t start = pos_;
         while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+        check_utf8(start, pos_);
         if (comments_) keep_comment(start);
       } else if (std::isspace(static_cast<unsigned char>(c))) {
         ++pos_;
@@ -137,8 +179,10 @@ class Parser {
   Module run() {
     Module m;
     while (peek().kind != Tok::End) {
-      if (!is_item_start(peek())) {
-        error_here("expected an item (fact, define, constraint, param, action, reference, rule, property, waiver)");
+      if (!is_item_start(peek())) {  // reported here, not thrown: no item to abandon
+        if (peek().kind != Tok::Bad)
+          diags_.error(peek().loc, "expected an item (fact, define, constraint, param, action, reference, rule, "
+                                   "property, waiver), found " + describe(peek()));
         recover();
         continue;
       }
@@ -167,8 +211,7 @@ class Parser {
     switch (t.kind) {
       case Tok::End: return "end of file";
       case Tok::String: return "a string";
-      case Tok::Int: return "'" + t.text + "'";
-      default: return "'" + t.text + "'";
+      default: return "'" + excerpt(t.text) + "'";
     }
   }
   [[noreturn]] void error_here(const std::string& what) {
@@ -204,6 +247,8 @@ class Parser {
     if (peek().kind != Tok::String) error_here("expected a quoted string " + context);
     return next().text;
   }
+  // An integer literal, optionally negative, of at most 15 digits
+  // (kMaxIntegerDigits); `loc` receives where its digits are.
   std::int64_t integer(const std::string& context, Loc* loc = nullptr) {
     bool neg = false;
     if (at("-")) {
@@ -213,12 +258,27 @@ class Parser {
     if (peek().kind != Tok::Int) error_here("expected an integer " + context);
     Token t = next();
     if (loc) *loc = t.loc;
-    if (t.text.size() > 15) {
-      diags_.error(t.loc, "integer " + t.text + " is too large");
+    std::size_t first = std::min(t.text.find_first_not_of('0'), t.text.size() - 1);  // keep one 0
+    if (t.text.size() - first > static_cast<std::size_t>(kMaxIntegerDigits)) {
+      diags_.error(t.loc,
+                   "integer " + std::string(neg ? "-" : "") + excerpt(t.text, 40) +
+                       " is out of range: integers have at most " + std::to_string(kMaxIntegerDigits) + " digits",
+                   "out-of-range");
       throw SyntaxError{};
     }
-    std::int64_t v = std::stoll(t.text);
+    std::int64_t v = 0;
+    for (std::size_t i = first; i < t.text.size(); ++i) v = v * 10 + (t.text[i] - '0');
     return neg ? -v : v;
+  }
+  // A reference number, in `reference N` and after `cites`: 0..kMaxReferenceNumber.
+  int reference_number(const std::string& context, Loc* loc) {
+    std::int64_t v = integer(context, loc);
+    if (v < 0 || v > kMaxReferenceNumber) {
+      diags_.error(*loc, "reference number " + std::to_string(v) + " is out of range 0.." +
+                             std::to_string(kMaxReferenceNumber), "out-of-range");
+      throw SyntaxError{};
+    }
+    return static_cast<int>(v);
   }
 
   // One item: its keyword picks the form; `span` covers it from the keyword
@@ -317,8 +377,7 @@ class Parser {
 
   void reference(Item& it) {
     it.kind = ItemKind::Reference;
-    it.loc = peek().loc;
-    it.name = std::to_string(integer("for the reference number"));
+    it.name = std::to_string(reference_number("for the reference number", &it.loc));
     it.description = string("with the reference text");
   }
 
@@ -369,10 +428,43 @@ class Parser {
     next();
     do {
       Loc l;
-      it.cites.push_back(static_cast<int>(integer("for a reference number", &l)));
+      it.cites.push_back(reference_number("for a reference number", &l));
       it.cite_locs.push_back(l);
     } while (at(",") && (next(), true));
   }
+
+  // An expression as it is parsed, with its depth (kMaxExpressionDepth).
+  struct Sub {
+    ExprPtr e;
+    int depth = 1;
+  };
+
+  [[noreturn]] void too_deep(const Loc& loc) {
+    diags_.error(loc, "expression nests deeper than the limit of " + std::to_string(kMaxExpressionDepth) +
+                          " levels; group its terms with parentheses or definitions", "too-deep");
+    throw SyntaxError{};
+  }
+  // `e`, `depth` levels deep; an error at `loc` past the limit.
+  Sub deep(ExprPtr e, int depth, const Loc& loc) {
+    if (depth > kMaxExpressionDepth) too_deep(loc);
+    return {std::move(e), depth};
+  }
+  // While alive, one more construct is open (a parenthesis, a `not`, the
+  // right side of `implies`): what is parsed inside is at least one level
+  // deeper, so nesting stops at the limit before the parser recurses further.
+  class Nest {
+   public:
+    Nest(Parser& p, const Loc& loc) : p_(p) {
+      if (p_.open_ + 1 >= kMaxExpressionDepth) p_.too_deep(loc);
+      ++p_.open_;
+    }
+    ~Nest() { --p_.open_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+
+   private:
+    Parser& p_;
+  };
 
   ExprPtr node(Op op, Loc loc) {
     auto e = std::make_unique<Expr>();
@@ -380,58 +472,66 @@ class Parser {
     e->loc = std::move(loc);
     return e;
   }
-  ExprPtr binary(Op op, Loc loc, ExprPtr a, ExprPtr b) {
-    auto e = node(op, std::move(loc));
-    e->args.push_back(std::move(a));
-    e->args.push_back(std::move(b));
-    return e;
+  Sub binary(Op op, const Loc& loc, Sub a, Sub b) {
+    auto e = node(op, loc);
+    int depth = 1 + std::max(a.depth, b.depth);
+    e->args.push_back(std::move(a.e));
+    e->args.push_back(std::move(b.e));
+    return deep(std::move(e), depth, loc);
   }
 
-  ExprPtr expr() {
-    ExprPtr lhs = disjunction();
+  ExprPtr expr() { return implication().e; }
+  Sub implication() {
+    Sub lhs = disjunction();
     if (at("implies")) {
       Loc l = next().loc;
-      return binary(Op::Implies, l, std::move(lhs), expr());
+      Nest nest(*this, l);
+      return binary(Op::Implies, l, std::move(lhs), implication());
     }
     return lhs;
   }
-  ExprPtr disjunction() {
-    ExprPtr e = conjunction();
+  Sub disjunction() {
+    Sub e = conjunction();
     while (at("or")) {
       Loc l = next().loc;
       e = binary(Op::Or, l, std::move(e), conjunction());
     }
     return e;
   }
-  ExprPtr conjunction() {
-    ExprPtr e = negation();
+  Sub conjunction() {
+    Sub e = negation();
     while (at("and")) {
       Loc l = next().loc;
       e = binary(Op::And, l, std::move(e), negation());
     }
     return e;
   }
-  ExprPtr negation() {
+  Sub negation() {
     if (at("not")) {
-      auto e = node(Op::Not, next().loc);
-      e->args.push_back(negation());
-      return e;
+      Loc l = next().loc;
+      Nest nest(*this, l);
+      Sub a = negation();
+      auto e = node(Op::Not, l);
+      e->args.push_back(std::move(a.e));
+      return deep(std::move(e), a.depth + 1, l);
     }
     return comparison();
   }
-  ExprPtr comparison() {
-    ExprPtr lhs = sum();
+  Sub comparison() {
+    Sub lhs = sum();
     for (Op op : kComparisons) {
       if (at(op_spelling(op))) {
         Loc l = next().loc;
-        ExprPtr e = binary(op, l, std::move(lhs), sum());
+        Sub e = binary(op, l, std::move(lhs), sum());
         check_no_chain();
         return e;
       }
     }
     if (at("in")) {
-      auto e = node(Op::In, next().loc);
-      e->args.push_back(std::move(lhs));
+      Loc l = next().loc;
+      auto e = node(Op::In, l);
+      int depth = lhs.depth + 1;
+      e->args.push_back(std::move(lhs.e));
       expect("{", "after 'in'");
       do {
         Token v = name("for an enum value");
@@ -440,7 +540,7 @@ class Parser {
       } while (at(",") && (next(), true));
       expect("}", "after the values of 'in'");
       check_no_chain();
-      return e;
+      return deep(std::move(e), depth, l);
     }
     return lhs;
   }
@@ -448,32 +548,33 @@ class Parser {
     for (Op op : kComparisons)
       if (at(op_spelling(op)) || at("in")) error_here("comparisons do not chain; add 'and' or parentheses");
   }
-  ExprPtr sum() {
-    ExprPtr e = primary();
+  Sub sum() {
+    Sub e = primary();
     while (at("+") || at("-")) {
       Token t = next();
       e = binary(t.text == "+" ? Op::Add : Op::Sub, t.loc, std::move(e), primary());
     }
     return e;
   }
-  ExprPtr primary() {
+  Sub primary() {
     const Token& t = peek();
     if (at("(")) {
-      next();
-      ExprPtr e = expr();
+      Loc l = next().loc;
+      Nest nest(*this, l);
+      Sub e = implication();
       expect(")", "to close the parenthesis");
-      return e;
+      return deep(std::move(e.e), e.depth + 1, l);
     }
     if (at("true") || at("false")) {
       auto e = node(Op::BoolLit, t.loc);
       e->bool_value = t.text == "true";
       next();
-      return e;
+      return {std::move(e)};
     }
     if (t.kind == Tok::Int || (at("-") && peek(1).kind == Tok::Int)) {
       auto e = node(Op::IntLit, t.loc);
       e->int_value = integer("");
-      return e;
+      return {std::move(e)};
     }
     if (std::optional<AtomKind> kind = t.kind == Tok::Ident ? atom_from_name(t.text) : std::nullopt) {
       std::string text = t.text;
@@ -482,19 +583,20 @@ class Parser {
       expect("(", "after '" + text + "'");
       e->name = name("for the action").text;
       expect(")", "after the action");
-      return e;
+      return {std::move(e)};
     }
     if (t.kind == Tok::Ident && !kKeywords.count(t.text)) {
       auto e = node(Op::Name, t.loc);
       e->name = t.text;
       next();
-      return e;
+      return {std::move(e)};
     }
     error_here("expected an expression");
   }
 
   std::vector<Token> toks_;
   std::size_t pos_ = 0;
+  int open_ = 0;  // constructs open around the current token (Nest)
   Diagnostics& diags_;
 };
 

@@ -10,12 +10,6 @@ namespace kb {
 
 namespace {
 
-int index_of(const std::vector<Item>& v, const std::string& name) {
-  for (std::size_t i = 0; i < v.size(); ++i)
-    if (v[i].name == name) return static_cast<int>(i);
-  return -1;
-}
-
 std::string type_name(const Type& t) {
   switch (t.kind) {
     case Type::Bool: return "bool";
@@ -93,7 +87,7 @@ class Checker {
 
   void check_cites(const Item& it) {
     for (std::size_t i = 0; i < it.cites.size(); ++i)
-      if (index_of(g_.references, std::to_string(it.cites[i])) < 0)
+      if (!g_.find(ItemKind::Reference, std::to_string(it.cites[i])))
         d_.error(it.cite_locs[i], "reference " + std::to_string(it.cites[i]) + " is not declared", "unknown-reference");
   }
 
@@ -252,11 +246,11 @@ class Checker {
       e.name_kind = NameKind::Fact, e.index = i;
       const FactType& t = g_.facts[i].fact_type;
       e.type = {t.kind, t.kind == Type::Enum ? e.name : std::string()};
-    } else if (int d = index_of(g_.defines, e.name); d >= 0) {
-      e.name_kind = NameKind::Define, e.index = d;
-      e.type = define_type(d, e.loc);
-    } else if (int p = index_of(g_.params, e.name); p >= 0) {
-      e.name_kind = NameKind::Param, e.index = p;
+    } else if (auto d = g_.find(ItemKind::Define, e.name)) {
+      e.name_kind = NameKind::Define, e.index = d->index;
+      e.type = define_type(d->index, e.loc);
+    } else if (auto p = g_.find(ItemKind::Param, e.name)) {
+      e.name_kind = NameKind::Param, e.index = p->index;
       e.type = {Type::Int, {}};
     } else {
       unknown(e.loc, "name", e.name, value_names_);

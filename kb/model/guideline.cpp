@@ -79,13 +79,13 @@ std::vector<const Item*> Guideline::all_items() const {
 
 std::vector<ItemRef> dependency_closure(const Guideline& g, const std::vector<ItemRef>& roots) {
   std::set<ItemRef> seen;
-  std::vector<ItemRef> todo(roots.begin(), roots.end());
-  while (!todo.empty()) {
-    ItemRef r = todo.back();
-    todo.pop_back();
+  std::vector<ItemRef> pending(roots.begin(), roots.end());
+  while (!pending.empty()) {
+    ItemRef r = pending.back();
+    pending.pop_back();
     if (!seen.insert(r).second) continue;
     const Item& it = g.item(r);
-    if (it.expr) names_in(*it.expr, todo);
+    if (it.expr) names_in(*it.expr, pending);
   }
   return {seen.begin(), seen.end()};
 }

@@ -66,6 +66,8 @@ std::optional<Guideline> load_files(const std::vector<std::string>& paths, Sourc
     for (Item& it : m.items) all.items.push_back(std::move(it));
   }
   if (!diags.ok()) return std::nullopt;
+  check_nesting(all, diags);  // before the checker, which follows definitions recursively
+  if (!diags.ok()) return std::nullopt;
   return check(std::move(all), diags);
 }
 

@@ -12,11 +12,13 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "kb/hash/release_hash.h"
 #include "kb/hash/sha256.h"
 #include "kb/lang/parser.h"
 #include "kb/lang/printer.h"
+#include "kb/lang/utf8.h"
 #include "kb/model/checker.h"
 #include "kb/store/migrations.h"
 
@@ -37,13 +39,21 @@ StoreError database_error(const std::string& path, const std::exception& e) {
   return error(StoreErrorKind::Database, "database error in " + path + ": " + e.what());
 }
 
-// Runs `body`, turning SQLite exceptions into Database errors.
+// A stored row that no version of this tool writes (a kind it does not know).
+struct CorruptRow : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Runs `body`, turning SQLite exceptions into Database errors and corrupt
+// rows into BadInput.
 template <class F>
 auto guarded(const std::string& path, F&& body) -> decltype(body()) {
   try {
     return body();
   } catch (const SQLite::Exception& e) {
     return database_error(path, e);
+  } catch (const CorruptRow& e) {
+    return error(StoreErrorKind::BadInput, path + ": " + e.what() + " (run `kb audit`)");
   }
 }
 
@@ -51,7 +61,7 @@ std::string key_of(ItemKind kind, const std::string& name) { return std::string(
 
 ItemKind kind_column(const SQLite::Column& c) {
   auto kind = item_kind_from_name(c.getString());
-  if (!kind) throw std::logic_error("unknown item kind in the database: " + c.getString());
+  if (!kind) throw CorruptRow("unknown item kind '" + excerpt(c.getString()) + "' in the database");
   return *kind;
 }
 
@@ -367,6 +377,8 @@ Result<Guideline> Store::load(const std::optional<std::string>& release, ImportB
       }
       module.items.back().span = r.origin.loc();
     }
+    if (!bad.diags.ok()) return bad;
+    check_nesting(module, bad.diags);  // before the checker, which follows definitions recursively
     if (!bad.diags.ok()) return bad;
     auto g = check(std::move(module), bad.diags);
     if (!g) return bad;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -36,13 +37,15 @@ inline CliRun run_kb_verify(const std::vector<std::string>& args) {
   return {code, out.str(), err.str()};
 }
 
-/** A fresh folder named after the running test, removed at the end. */
+/** A fresh folder named after the running test and the process (so that
+    test runs of several checkouts sharing /tmp do not collide), removed at
+    the end. */
 class TempDir {
  public:
   TempDir() {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("kb-test-" + std::string(info->test_suite_name()) + "-" + info->name());
+    path_ = std::filesystem::temp_directory_path() / ("kb-test-" + std::to_string(::getpid()) + "-" +
+                                                      info->test_suite_name() + "-" + info->name());
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }

@@ -543,6 +543,41 @@ TEST(Store, import_that_breaks_stored_items_is_refused) {
   EXPECT_EQ(row_count(k.db), 10);
 }
 
+// Rewrites the stored text of the first version of `name` (audit would notice).
+void corrupt(const std::string& db, const std::string& name, const std::string& source) {
+  SQLite::Database raw(db, SQLite::OPEN_READWRITE);
+  raw.exec("DROP TRIGGER IF EXISTS item_version_no_update");
+  SQLite::Statement st(raw, "UPDATE item_version SET source = ? WHERE name = ? AND version = 1");
+  st.bind(1, source);
+  st.bind(2, name);
+  ASSERT_EQ(st.exec(), 1);
+}
+
+TEST(Store, export_reports_a_corrupted_row_instead_of_aborting) {
+  // Each once aborted `kb export` (an uncaught exception or a stack overflow).
+  const std::string deep = "rule MDT-SELECT\n  when " + std::string(5000, '(') + "staging_complete" +
+                           std::string(5000, ')') + "\n  then recommend mdt\n  because \"b\"\n  source \"s\"\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"rul MDT-SELECT when staging_complete then recommend mdt because \"b\" source \"s\"\n",
+       "<stored rule MDT-SELECT@1>:1:1: error: expected an item"},
+      {"\xEF\xBB\xBF\xEF\xBB\xBFrule MDT-SELECT when staging_complete then recommend mdt because \"b\" source \"s\"\n",
+       "<stored rule MDT-SELECT@1>:1:1: error: unexpected character"},
+      {deep, "<stored rule MDT-SELECT@1>:2:207: error: expression nests deeper than the limit of 200 levels"},
+      {"rule MDT-SELECT when staging_complete then recommend mdt because \"b\" source \"s\" cites 4294967297\n",
+       "<stored rule MDT-SELECT@1>:1:87: error: reference number 4294967297 is out of range"},
+      {"rule MDT-SELECT when staging_complete then recommend mdt because \"\xFF\" source \"s\"\n",
+       "<stored rule MDT-SELECT@1>:1:67: error: invalid UTF-8 (byte 0xFF)"},
+  };
+  for (const auto& [source, message] : cases) {
+    Kb k;
+    corrupt(k.db, "MDT-SELECT", source);
+    CliRun r = k.run({"export"});
+    EXPECT_EQ(r.code, 2) << message;
+    EXPECT_NE(r.err.find("do not parse and check (run `kb audit`)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  }
+}
+
 TEST(Store, missing_author_or_reason_is_bad_usage) {
   Kb k;
   EXPECT_EQ(kb_run({"import", "-", "--author", "bob"}, k.db, kBase).code, 2);

@@ -99,7 +99,7 @@ TEST(Waiver, kb_verify_reports_waived_in_text_json_and_junit) {
     if (o["id"] == "dead:DEAD") {
       seen = true;
       EXPECT_EQ(o["status"], "waived");
-      EXPECT_EQ(o["severity"], "note");
+      EXPECT_EQ(o["severity"], "warning");  // still the lint's severity, suppressed
       EXPECT_EQ(o["waived_by"]["kind"], "waiver");
       EXPECT_EQ(o["waived_by"]["name"], "W-2");
     }
@@ -112,6 +112,18 @@ TEST(Waiver, kb_verify_reports_waived_in_text_json_and_junit) {
   EXPECT_NE(junit.out.find("<skipped message=\"dead rule: no valid patient meets its condition (waived by W-2@draft"),
             std::string::npos)
       << junit.out;
+
+  auto sarif = kb::testing::run_kb_verify({f, "--format", "sarif", "--deny-warnings"});
+  EXPECT_EQ(sarif.code, 0) << sarif.err;
+  nlohmann::json log = nlohmann::json::parse(sarif.out);
+  std::size_t suppressed = 0;
+  for (const auto& res : log["runs"][0]["results"])
+    if (res.contains("suppressions")) {
+      ++suppressed;
+      EXPECT_EQ(res["suppressions"][0]["kind"], "inSource");
+      EXPECT_NE(res["suppressions"][0]["justification"].get<std::string>().find("(waived by W-"), std::string::npos);
+    }
+  EXPECT_EQ(suppressed, 3u) << sarif.out;
 }
 
 TEST(Waiver, the_store_versions_waivers_and_keeps_the_waived_verdict) {

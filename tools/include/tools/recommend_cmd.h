@@ -2,12 +2,18 @@
 // (JSON Lines, --batch). Kept apart from tools/kb_cli.cpp's other commands.
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
 #include <string>
 
 #include "kb/eval/recommender.h"
 
 namespace kb::cli {
+
+/** Longest input read as one patient, in bytes: a --patient file, or one
+    line of a --batch file (docs/recommender.md). A longer file is rejected;
+    a longer batch line ends the batch (exit 2). */
+inline constexpr std::size_t kMaxPatientBytes = std::size_t{1} << 20;
 
 /** Options of `kb recommend`. */
 struct RecommendArgs {
@@ -16,10 +22,14 @@ struct RecommendArgs {
   bool batch = false;           ///< input is JSON Lines, one patient per line
 };
 
-/** Evaluates the patient(s) in `args.patient` with `r`.
+/** Evaluates the patient(s) in `args.patient` with `r`. Batch mode writes
+    one whole JSON line per non-blank input line (a result or an error
+    object) and carries on after a bad line; a read failure or an over-long
+    line ends it. Every output line is built first and written in one call.
     @return 0 when every patient was read and none has a conflict; 1 when
             some patient has a conflict; 2 when a patient (or line) was bad
-            input, reported on `err` with the file, line and fact */
+            input or the input could not be read, reported on `err` with the
+            file, line and fact */
 int recommend(const Recommender& r, const RecommendArgs& args, std::istream& in, std::ostream& out,
               std::ostream& err);
 

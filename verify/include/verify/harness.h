@@ -25,12 +25,14 @@ enum class Status {
   Warning,       ///< a lint finding (dead, redundant, vacuous, uncovered, restates), or a waiver that matches none
   Ok,            ///< a lint check that found nothing
   Waived,        ///< a lint finding a waiver item keeps on purpose: reported, never a failure
+  Passed,        ///< a test case got exactly the advice it expects
+  Failed,        ///< a test case got other advice than it expects
 };
 
 /** Every status, in declaration order. */
 inline constexpr Status kStatuses[] = {Status::Proved,  Status::Violated,     Status::Conflict, Status::NoConflict,
                                        Status::Unknown, Status::Disagreement, Status::Warning,  Status::Ok,
-                                       Status::Waived};
+                                       Status::Waived, Status::Passed,  Status::Failed};
 
 /** Spelling of a status in reports ("proved", "violated", ...). */
 const char* status_name(Status s);
@@ -46,6 +48,7 @@ enum class Kind {
   UncoveredRule,     ///< some proof rests on the rule
   RestatesRule,      ///< the property adds something beyond a single rule (its premise is not a case of the rule's condition)
   UnusedWaiver,      ///< a waiver matches a lint finding (subject: the waiver)
+  Test,              ///< a test case's patient gets exactly the advice it expects (verify/testcases.h)
 };
 
 /** Spelling of a kind in reports ("property", "dead-rule", ...). */
@@ -57,10 +60,13 @@ Kind kind_of(kb::Lint l);
 
 /** One checked obligation. */
 struct Obligation {
-  std::string id;  ///< stable: id_prefix(kind) + ":" + the subject's name
+  std::string id;  ///< stable: id_prefix(kind) + ":" + the subject's name (the test's name for Kind::Test)
   Kind kind = Kind::Property;  ///< what it checks
-  kb::ItemRef subject;         ///< the item checked (property, action or rule)
-  std::string description;     ///< what the obligation asks, in words
+  kb::ItemRef subject;         ///< the item checked (property, action or rule); index -1 for Kind::Test, which checks no item
+  /** Where the obligation is written when it is not the subject's span: a
+      test case's place in its test file (Kind::Test). */
+  std::optional<kb::Loc> location;
+  std::string description;     ///< what the obligation asks, in words (for a test: the guideline sentence it exercises)
   Status status = Status::Unknown;  ///< the verdict, after replaying any witness through the recommender
   std::string message;              ///< one line for people
   double millis = 0;                ///< solver time
@@ -78,7 +84,12 @@ struct Obligation {
   /// @var recommender_says
   /// Disagreement: the action bits the recommender computes for the witness, in words.
   std::string solver_says, recommender_says;
-  std::optional<solver::Query> query;  ///< the solver question asked (none for uncovered-rule)
+  /// @var expected
+  /// Kind::Test: per action, the strength bits the test case expects (kb::kRecommended | ...; 0: absent).
+  /// @var actual
+  /// Kind::Test: per action, the strength bits the recommender gives its patient.
+  std::vector<std::uint8_t> expected, actual;
+  std::optional<solver::Query> query;  ///< the solver question asked (none for uncovered-rule and tests)
   int query_index = -1;                ///< the item the query is about
   solver::Verdict answer = solver::Verdict::Unknown;  ///< what the solver said
   std::optional<kb::ItemRef> waived_by;  ///< Waived: the waiver item that keeps the finding
@@ -98,13 +109,20 @@ struct Report {
   std::string z3_version;               ///< solver::Solver::z3_version() of the run
 
   /** Exit code of kb-verify: 2 when any obligation is unknown or a
-      disagreement, else 1 when a property is violated or a conflict exists,
-      else 1 when `deny_warnings` and a lint warned (waived findings do not),
-      else 0. */
+      disagreement, else 1 when a property is violated, a conflict exists or
+      a test case failed, else 1 when `deny_warnings` and a lint warned
+      (waived findings do not), else 0. */
   int exit_code(bool deny_warnings) const;
   /** Number of obligations with status `s`. */
   std::size_t count(Status s) const;
 };
+
+/** True when the obligation checks an item of the guideline (every kind but Kind::Test). */
+inline bool has_subject(const Obligation& o) { return o.subject.index >= 0; }
+
+/** Where a finding about `o` points: its `location` when set, else the
+    subject item's span. */
+kb::Loc location_of(const Obligation& o, const kb::Guideline& g);
 
 /** Checks every property, conflict and lint of `g` (see docs/kb-verify.md).
     Every satisfying model is replayed through `kb::Recommender`; when the two

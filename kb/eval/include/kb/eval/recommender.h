@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -79,11 +80,26 @@ struct PatientResult {
 };
 
 /** Reads a patient from a JSON object mapping every fact name to a value
-    (bool: true/false, int: a number in range, enum: the value's name), and
-    checks it against the domain constraints of `r`. Missing, unknown,
-    mistyped and out-of-range facts, unknown enum values and broken
-    constraints are errors naming the fact or constraint. */
+    (bool: true/false, int: an integer in range, written without fraction or
+    exponent; enum: the value's name), and checks it against the domain
+    constraints of `r`. Missing, unknown, mistyped and out-of-range facts
+    (an integer beyond 64 bits included), unknown enum values and broken
+    constraints are errors naming the fact or constraint. Messages quote at
+    most a short excerpt of the input, so their size is bounded. */
 PatientResult patient_from_json(const Recommender& r, const nlohmann::json& j);
+
+/** Deepest JSON nesting patient_from_text() reads. A patient is one flat
+    object (depth 1); deeper input is rejected while parsing, before it is
+    built, so neither memory nor the stack grows with it. */
+inline constexpr int kMaxPatientJsonDepth = 8;
+
+/** Parses `text` as one JSON value and reads it with patient_from_json().
+    Besides its errors, rejects (error naming the fact when the problem is
+    inside one fact's value): text that is not JSON (including strings that
+    are not UTF-8, and numbers beyond the range of a double, like 1e400),
+    nesting deeper than kMaxPatientJsonDepth, and a key given twice in the
+    patient object. Never throws on any input. */
+PatientResult patient_from_text(const Recommender& r, std::string_view text);
 
 /** The patient as the JSON object patient_from_json reads. */
 nlohmann::json patient_to_json(const Guideline& g, const Patient& p);

@@ -2,9 +2,11 @@
 // (file:line:column) and is rendered with the source line and a caret.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kb {
@@ -47,29 +49,61 @@ struct Diagnostic {
 /** Sources by file name, used to print the line under a diagnostic. */
 using SourceMap = std::map<std::string, std::string>;
 
-/** Collects diagnostics; a phase fails when it added any. */
+/** Diagnostics of one kind (one code) recorded per file; further ones of
+    that kind are only counted (see Diagnostics). */
+inline constexpr std::size_t kMaxDiagnosticsPerKind = 20;
+/** Diagnostics recorded per file, all kinds together; further ones are only counted. */
+inline constexpr std::size_t kMaxDiagnosticsPerFile = 100;
+/** Longest message recorded, in bytes; a longer one is cut at a character
+    boundary and ends in "...". */
+inline constexpr std::size_t kMaxMessageBytes = 500;
+
+/** Collects diagnostics; a phase fails when it added any. Memory stays
+    bounded on any input: per file at most kMaxDiagnosticsPerKind of one code
+    and kMaxDiagnosticsPerFile in all are recorded, each message at most
+    kMaxMessageBytes; the others are counted, by file and code, and render()
+    summarises them. The first diagnostic of a file is always recorded, so
+    ok() is false whenever anything was added. */
 class Diagnostics {
  public:
   /** Records an error at `loc` with the stable `code` ("syntax" when not given). */
   void error(const Loc& loc, std::string message, std::string code = "syntax");
-  /** Records any diagnostic. */
-  void add(Diagnostic d) { list_.push_back(std::move(d)); }
-  /** True when no error was recorded. */
+  /** Records any diagnostic, or only counts it when its file or its kind in
+      that file is over the cap. */
+  void add(Diagnostic d);
+  /** True when nothing was added. */
   bool ok() const { return list_.empty(); }
-  /** All errors in the order they were found. */
+  /** The recorded diagnostics in the order they were found. */
   const std::vector<Diagnostic>& list() const { return list_; }
-  /** Renders every diagnostic as "file:line:col: error: msg [code]", the
-      source line and a caret under the column (using `sources` when it has
-      the file), then its related locations as notes. At most `limit` are
-      rendered, then one line says how many more there were. */
+  /** How many diagnostics were added: recorded plus only counted. */
+  std::size_t total() const { return list_.size() + suppressed_; }
+  /** Renders every recorded diagnostic as "file:line:col: error: msg
+      [code]", the source line (a window around the column when the line is
+      long) and a caret under the column (using `sources` when it has the
+      file), then its related locations as notes. At most `limit` are
+      rendered, then one line says how many more there were; last, one line
+      per file and kind that went over the cap ("N more errors of this kind
+      not shown"). */
   std::string render(const SourceMap& sources, std::size_t limit = 100) const;
 
  private:
+  struct Count {
+    std::size_t recorded = 0, suppressed = 0;
+    Severity severity = Severity::Error;  // of the last one counted
+  };
   std::vector<Diagnostic> list_;
+  std::map<std::pair<std::string, std::string>, Count> kinds_;  // by (file, code)
+  std::map<std::string, std::size_t> files_;                    // recorded per file
+  std::size_t suppressed_ = 0;
 };
 
+/** Names longer than this (bytes) get no "did you mean" suggestion. */
+inline constexpr std::size_t kMaxSuggestedNameBytes = 256;
+
 /** The candidate closest to `name` by edit distance, or "" when none is close
-    enough to be a plausible misspelling. */
+    enough to be a plausible misspelling (or `name` is longer than
+    kMaxSuggestedNameBytes). Linear memory; time at most proportional to
+    kMaxSuggestedNameBytes squared per candidate. */
 std::string closest_name(const std::string& name, const std::vector<std::string>& candidates);
 
 }  // namespace kb

@@ -1,0 +1,26 @@
+// UTF-8 well-formedness, and bounded excerpts of user text for one-line
+// messages. Guideline sources and patient JSON must be well-formed UTF-8
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace kb {
+
+/** Length (1 to 4) of the well-formed UTF-8 character starting at byte
+    `pos` of `s`, or 0 when the bytes there are not well-formed UTF-8.
+    @pre pos < s.size() */
+std::size_t utf8_char_length(std::string_view s, std::size_t pos);
+
+/** Offset of the first byte of `s` that does not start a well-formed UTF-8
+    character, or std::string_view::npos when all of `s` is well-formed. */
+std::size_t utf8_invalid_offset(std::string_view s);
+
+/** `s` for quoting in a one-line message: cut at a character boundary to at
+    most `max_bytes` bytes (then "..." is appended), with every byte that is
+    not well-formed UTF-8, and every control character, replaced by '?'. */
+std::string excerpt(std::string_view s, std::size_t max_bytes = 64);
+
+}  // namespace kb
