@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -133,13 +134,24 @@ std::map<std::string, std::string> dossier_files(const Report& report, const kb:
   const std::string date = utc_date();
   std::map<std::string, std::string> files;
   solver::Solver solver(g, 0);
+  // Obligations under another reading are encoded with that reading chosen.
+  std::map<Reading, std::pair<std::unique_ptr<kb::Guideline>, std::unique_ptr<solver::Solver>>> readings;
+  auto solver_for = [&](const Obligation& o) -> solver::Solver& {
+    if (!o.reading) return solver;
+    auto& slot = readings[*o.reading];
+    if (!slot.second) {
+      slot.first = std::make_unique<kb::Guideline>(kb::with_reading(g, o.reading->question, o.reading->alternative));
+      slot.second = std::make_unique<solver::Solver>(*slot.first, 0);
+    }
+    return *slot.second;
+  };
   nlohmann::json obligation_files = nlohmann::json::object();
   for (const Obligation& o : report.obligations) {
     if (!o.query) continue;
     Smt2Header header{o.id, g.versioned_id(o.subject), s.name, o.description, s.tool_version, report.z3_version,
                       status_name(o.status)};
     std::string rel = obligation_file(o.id);
-    files[rel] = solver.smt2(*o.query, o.query_index, header.lines());
+    files[rel] = solver_for(o).smt2(*o.query, o.query_index, header.lines());
     obligation_files[o.id] = {{"file", rel}, {"expect", answer_name(o.answer)}};
   }
   nlohmann::json versions = nlohmann::json::object();

@@ -49,7 +49,7 @@ const std::vector<KindRule>& kind_rules() {
        {status_name(Status::Violated), dis}},
       {Kind::Conflict, solver::Query::Conflict, kb::ItemKind::Action, {status_name(Status::NoConflict)},
        {status_name(Status::Conflict), dis}},
-      {Kind::DeadRule, solver::Query::RuleFires, kb::ItemKind::Rule, {warn, waived}, {ok, dis}},
+      {Kind::DeadRule, solver::Query::RuleFires, kb::ItemKind::Rule, {warn, waived, ok}, {ok, dis}},
       {Kind::RedundantRule, solver::Query::RuleMatters, kb::ItemKind::Rule, {warn, waived}, {ok, dis}},
       {Kind::VacuousProperty, solver::Query::PremiseHolds, kb::ItemKind::Property, {warn, waived}, {ok}},
       {Kind::RuleFreeProperty, solver::Query::FailsWithoutRules, kb::ItemKind::Property, {warn, waived}, {ok}},
@@ -80,6 +80,8 @@ struct Context {
   std::optional<kb::Guideline> g;
   std::map<std::string, json> obligations;  // dossier.json "obligations" by id
   Recheck out;
+  // Per other reading ("QUESTION=ALTERNATIVE"): the source with that alternative chosen, and its solver.
+  std::map<std::string, std::pair<std::unique_ptr<kb::Guideline>, std::unique_ptr<solver::Solver>>> readings;
 
   void fail(const std::string& file, const std::string& problem) {
     out.lines.push_back({printable(file), "", "", "", false, problem});
@@ -127,7 +129,7 @@ void read_obligations(Context& c) {
       continue;
     }
     c.obligations[id] = o;
-    ++counts[str(o, "status")];
+    if (!o.contains("reading")) ++counts[str(o, "status")];  // the summary counts the chosen readings only
   }
   const json& summary = c.dj.contains("summary") ? c.dj["summary"] : json();
   for (Status st : kStatuses) {
@@ -161,8 +163,32 @@ std::optional<Job> check_entry(Context& c, solver::Solver* solver, const std::st
   if (!allowed.count(status))
     c.fail(file, "dossier.json records the verdict " + printable(status) + " with the answer " + expect);
   if (!solver || !c.m.intact.count(file) || !c.m.content.count(file)) return std::nullopt;  // already reported
-  auto ref = c.g->find(rule->item, id.substr(std::string(id_prefix(rule->kind)).size() + 1));
+  std::string name = id.substr(std::string(id_prefix(rule->kind)).size() + 1);
+  if (std::size_t open = name.find('['); open != std::string::npos && name.back() == ']') {  // NAME[QUESTION=ALTERNATIVE]
+    std::string reading = name.substr(open + 1, name.size() - open - 2);
+    name.resize(open);
+    std::size_t eq = reading.find('=');
+    auto q = eq == std::string::npos ? std::nullopt : c.g->find(kb::ItemKind::Question, reading.substr(0, eq));
+    if (!q) return c.fail(file, "its obligation names no question of dossier.json's source"), std::nullopt;
+    const auto& alternatives = c.g->questions[static_cast<std::size_t>(q->index)].fact_type.values;
+    auto alt = std::find(alternatives.begin(), alternatives.end(), reading.substr(eq + 1));
+    if (alt == alternatives.end())
+      return c.fail(file, "its obligation names no alternative of that question"), std::nullopt;
+    auto& slot = c.readings[reading];
+    if (!slot.second) {
+      slot.first = std::make_unique<kb::Guideline>(
+          kb::with_reading(*c.g, q->index, static_cast<int>(alt - alternatives.begin())));
+      slot.second = std::make_unique<solver::Solver>(*slot.first, 0);
+    }
+    solver = slot.second.get();
+  }
+  auto ref = c.g->find(rule->item, name);
   if (!ref) return c.fail(file, "its obligation names no item of dossier.json's source"), std::nullopt;
+  if (rule->kind == Kind::DeadRule && expect == "unsat" && status == status_name(Status::Ok)) {
+    auto deps = kb::dependency_closure(*c.g, {*ref});  // ok for a dead rule only when it encodes another reading
+    if (std::none_of(deps.begin(), deps.end(), [](kb::ItemRef d) { return d.kind == kb::ItemKind::Question; }))
+      c.fail(file, "dossier.json records a dead rule that depends on no question as ok");
+  }
   const json& subject = c.dj.contains("subject") ? c.dj["subject"] : json();
   Smt2Header header{id, c.g->versioned_id(*ref), str(subject, "name"), str(o->second, "description"),
                     str(c.dj, "tool_version"), str(c.dj, "z3_version"), status};

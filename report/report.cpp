@@ -1,5 +1,7 @@
 #include "report/report.h"
 
+#include <map>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -85,6 +87,25 @@ bool needs_attention(Status s) {
   return s != Status::Proved && s != Status::NoConflict && s != Status::Ok && s != Status::Passed && s != Status::Waived;
 }
 
+bool needs_attention(const Obligation& o) {
+  if (o.reading) return o.status == Status::Unknown || o.status == Status::Disagreement;
+  return needs_attention(o.status);
+}
+
+std::string reading_text(const kb::Guideline& g, const Reading& r) {
+  const kb::Item& q = g.questions.at(static_cast<std::size_t>(r.question));
+  return q.name + "=" + q.fact_type.values.at(static_cast<std::size_t>(r.alternative));
+}
+
+std::string witness_params_text(const Obligation& o, const kb::Guideline& g) {
+  std::string out;
+  for (std::size_t i = 0; i < o.witness_params.size() && i < g.params.size(); ++i)
+    if (o.witness_params[i] != g.params[i].param_value)
+      out += (out.empty() ? "" : ", ") + g.params[i].name + " = " + std::to_string(o.witness_params[i]) +
+             " (the release sets " + std::to_string(g.params[i].param_value) + ")";
+  return out;
+}
+
 std::string plural(std::size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
@@ -125,6 +146,7 @@ std::string rests_on_text(const kb::Guideline& g, kb::ItemRef r) {
   if (r.kind == kb::ItemKind::Param)
     out += " = " + std::to_string(it.param_value) + " (allowed " + std::to_string(it.param_lo) + ".." +
            std::to_string(it.param_hi) + ")";
+  if (r.kind == kb::ItemKind::Question) out += " = " + it.chosen;
   return out;
 }
 
@@ -137,6 +159,7 @@ nlohmann::json rests_on_json(const kb::Guideline& g, kb::ItemRef r) {
     j["value"] = it.param_value;
     j["allowed"] = {it.param_lo, it.param_hi};
   }
+  if (r.kind == kb::ItemKind::Question) j["chosen"] = it.chosen;
   return j;
 }
 
@@ -176,6 +199,9 @@ std::string summary_line(const Report& r) {
                     plural(r.count(Status::Disagreement), "disagreement") + ", " +
                     plural(r.count(Status::Warning), "warning");
   if (r.count(Status::Waived)) out += ", " + std::to_string(r.count(Status::Waived)) + " waived";
+  std::size_t other = r.count_other_readings(Status::Violated) + r.count_other_readings(Status::Conflict);
+  if (other || r.count_other_readings(Status::Proved))
+    out += "; under other readings " + std::to_string(other) + " failing";
   if (tests)
     out += "; " + plural(tests, "test") + ": " + std::to_string(r.count(Status::Passed)) + " passed, " +
            std::to_string(r.count(Status::Failed)) + " failed";
@@ -183,7 +209,7 @@ std::string summary_line(const Report& r) {
 }
 
 std::string obligation_text(const Obligation& o, const kb::Guideline& g, const TextOptions& t) {
-  bool attention = needs_attention(o.status);
+  bool attention = needs_attention(o) || (o.reading && needs_attention(o.status));
   std::string where = attention ? location_of(o, g).str() + ": " : "";
   std::string out = where + colored(status_name(o.status), o.status, t.color) + "  " + o.id;
   if (o.status == Status::Failed) out += "\n      exercises \"" + o.description + "\"\n" + advice_table(o, g, "      ");
@@ -196,6 +222,7 @@ std::string obligation_text(const Obligation& o, const kb::Guideline& g, const T
   }
   if (o.witness && attention) {
     out += "      patient: " + patient_text(g, *o.witness, o.rests_on) + "\n";
+    if (std::string params = witness_params_text(o, g); !params.empty()) out += "      with " + params + "\n";
     std::vector<std::string> fired = fired_ids(o, g);
     out += "      rules fired: " + (fired.empty() ? std::string("none") : join(fired)) + "\n";
     for (int rule : o.fired) out += "        " + g.rules[rule].span.str() + ": " + g.versioned_id(g.rules[rule]) + "\n";
@@ -209,10 +236,28 @@ std::string to_text(const Report& r, const kb::Guideline& g, const Subject& s, c
   std::string out = s.tool + " " + s.tool_version + " (Z3 " + r.z3_version + ") on " + s.name + " [release hash " +
                     s.release_hash.substr(0, 12) + "]\n";
   for (const Obligation& o : r.obligations) {
+    if (o.reading) continue;
     bool listed = o.kind == Kind::Property || o.kind == Kind::Test || o.status == Status::Waived;
     if (needs_attention(o.status) || (listed && !t.failures_only)) out += obligation_text(o, g, t);
   }
-  return out + summary_line(r) + "\n";
+  return out + other_readings_text(r, g, t) + summary_line(r) + "\n";
+}
+
+std::string other_readings_text(const Report& r, const kb::Guideline& g, const TextOptions& t) {
+  std::map<Reading, std::vector<const Obligation*>> by_reading;
+  for (const Obligation& o : r.obligations)
+    if (o.reading) by_reading[*o.reading].push_back(&o);
+  if (by_reading.empty()) return "";
+  std::string out = "under other readings (reported, not part of the exit code):\n", holds;
+  for (const auto& [reading, obligations] : by_reading) {
+    std::string failing;
+    for (const Obligation* o : obligations)
+      if (needs_attention(o->status)) failing += obligation_text(*o, g, t);
+    if (failing.empty()) holds += (holds.empty() ? "" : ", ") + reading_text(g, reading);
+    else out += "  " + reading_text(g, reading) + ":\n" + failing;
+  }
+  if (!holds.empty()) out += "  every property holds and no conflict under " + holds + "\n";
+  return out;
 }
 
 nlohmann::json subject_json(const Obligation& o, const kb::Guideline& g) {
@@ -240,7 +285,12 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
   nlohmann::json obligations = nlohmann::json::array();
   for (const Obligation& o : r.obligations) {
     nlohmann::json rests_on = nlohmann::json::array();
-    for (kb::ItemRef ref : o.rests_on) rests_on.push_back(rests_on_json(g, ref));
+    for (kb::ItemRef ref : o.rests_on) {
+      rests_on.push_back(rests_on_json(g, ref));
+      if (o.reading && ref == kb::ItemRef{kb::ItemKind::Question, o.reading->question})
+        rests_on.back()["chosen"] = g.questions[static_cast<std::size_t>(o.reading->question)]
+                                        .fact_type.values[static_cast<std::size_t>(o.reading->alternative)];
+    }
     kb::Diagnostic d = finding(o, g);
     nlohmann::json related = nlohmann::json::array();
     for (const kb::Related& rel : d.related)
@@ -260,6 +310,26 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
                         {"evidence", o.evidence},
                         {"fired", fired_ids(o, g)}};
     j["counterexample"] = o.witness ? kb::patient_to_json(g, *o.witness) : nlohmann::json(nullptr);
+    if (o.witness && !g.params.empty()) {
+      nlohmann::json params = nlohmann::json::object();
+      for (std::size_t i = 0; i < o.witness_params.size() && i < g.params.size(); ++i)
+        params[g.params[i].name] = o.witness_params[i];
+      j["parameters"] = params;
+    }
+    if (!o.failing_values.empty()) {
+      nlohmann::json failing = nlohmann::json::object();
+      for (const ParamFailure& f : o.failing_values) {
+        nlohmann::json intervals = nlohmann::json::array();
+        for (auto [lo, hi] : f.values.intervals) intervals.push_back({lo, hi});
+        failing[g.params[static_cast<std::size_t>(f.param)].name] = {
+            {"intervals", intervals}, {"exact", f.values.exact}, {"unknown", f.values.unknown}};
+      }
+      j["failing_values"] = failing;
+    }
+    if (o.reading)
+      j["reading"] = {{"question", g.questions[static_cast<std::size_t>(o.reading->question)].name},
+                      {"alternative", g.questions[static_cast<std::size_t>(o.reading->question)]
+                                          .fact_type.values[static_cast<std::size_t>(o.reading->alternative)]}};
     if (o.status == Status::Disagreement) j["disagreement"] = {{"solver", o.solver_says}, {"recommender", o.recommender_says}};
     if (o.waived_by) j["waived_by"] = rests_on_json(g, *o.waived_by);
     if (o.kind == Kind::Test) add_advice(j, o, g);
@@ -267,6 +337,10 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
   }
   nlohmann::json summary;
   for (Status st : kStatuses) summary[status_name(st)] = r.count(st);
+  nlohmann::json other = nlohmann::json::object();
+  for (Status st : kStatuses)
+    if (r.count_other_readings(st)) other[status_name(st)] = r.count_other_readings(st);
+  summary["other_readings"] = other;
   return {{"schema", "kb-verify-report/2"},
           {"subject", {{"name", s.name}, {"release_hash", s.release_hash}}},
           {"tool_version", s.tool_version},
@@ -286,6 +360,7 @@ std::string failure_text(const Obligation& o, const kb::Guideline& g) {
     auto [facts, read] = ordered_facts(g, *o.witness, o.rests_on);
     out += "patient (" + plural(read, "fact") + " the verdict reads, then the others):\n";
     for (const std::string& f : facts) out += "  " + f + "\n";
+    if (std::string params = witness_params_text(o, g); !params.empty()) out += "with " + params + "\n";
     out += "rules fired:" + std::string(o.fired.empty() ? " none" : "") + "\n";
     for (int rule : o.fired) out += "  " + g.versioned_id(g.rules[rule]) + " at " + g.rules[rule].span.str() + "\n";
   }
@@ -302,7 +377,7 @@ std::string to_junit(const Report& r, const kb::Guideline& g, const Subject& s, 
   std::size_t failures = 0, skipped = 0;
   std::string cases;
   for (const Obligation& o : r.obligations) {
-    bool fail = (needs_attention(o.status) && o.status != Status::Warning) || (deny_warnings && o.status == Status::Warning);
+    bool fail = (needs_attention(o) && o.status != Status::Warning) || (deny_warnings && o.status == Status::Warning);
     kb::Loc loc = location_of(o, g);
     cases += "    <testcase classname=\"" + markup_escape(s.tool + "." + kind_name(o.kind)) + "\" name=\"" +
              markup_escape(o.id) + "\" time=\"" + seconds_text(o.millis) + "\" file=\"" +
@@ -313,6 +388,9 @@ std::string to_junit(const Report& r, const kb::Guideline& g, const Subject& s, 
                "\">" + markup_escape(failure_text(o, g)) + "</failure>";
     } else if (o.status == Status::Warning) {
       cases += "<system-out>" + markup_escape(loc.str() + ": warning: " + o.message) + "</system-out>";
+    } else if (o.reading && needs_attention(o.status)) {
+      cases += "<system-out>" + markup_escape("under reading " + reading_text(g, *o.reading) + " (not a failure): " +
+                                              failure_text(o, g)) + "</system-out>";
     } else if (o.status == Status::Waived) {
       ++skipped;
       cases += "<skipped message=\"" + markup_escape(o.message) + "\"/>";

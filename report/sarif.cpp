@@ -192,7 +192,7 @@ SarifRun sarif_run(const Report& r, const kb::Guideline& g, const Subject& s, bo
   run.properties = {{"subject", s.name}, {"summary", summary}};
   if (!s.command.empty()) run.properties["command"] = s.command;
   for (const Obligation& o : r.obligations) {
-    if (!needs_attention(o.status) && o.status != Status::Waived) continue;
+    if (!needs_attention(o) && o.status != Status::Waived) continue;
     SarifResult res{finding(o, g), "", json::object(), ""};
     if (o.status == Status::Waived) res.suppression = o.message;
     json subject = subject_json(o, g);

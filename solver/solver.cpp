@@ -63,14 +63,27 @@ struct Encoding {
   const Guideline& g;
   std::string prefix;
   unsigned timeout_ms = 0;  // per check; enforced by Z3 and by a Watchdog
+  // Per parameter: a constant free within its allowed range (proofs), or
+  // its release value (the semantic diff compares the answers given).
+  std::vector<z3::expr> params;
   std::vector<z3::expr> facts, define_cache;
   std::vector<bool> define_done;
   std::vector<z3::expr> constraint_lits, rule_lits, fires, conds;
   // Per action: recommended, considered, avoided.
   std::vector<z3::expr> rec, con, avo;
 
-  Encoding(z3::context& context, z3::solver& solver, const Guideline& guideline, std::string name_prefix)
+  Encoding(z3::context& context, z3::solver& solver, const Guideline& guideline, std::string name_prefix,
+           bool free_params)
       : ctx(context), s(solver), g(guideline), prefix(std::move(name_prefix)) {
+    for (const kb::Item& p : g.params) {
+      if (!free_params) {
+        params.push_back(ctx.int_val(p.param_value));
+        continue;
+      }
+      z3::expr x = ctx.int_const((prefix + "param." + p.name).c_str());
+      params.push_back(x);
+      s.add(x >= ctx.int_val(p.param_lo) && x <= ctx.int_val(p.param_hi));
+    }
     for (const kb::Item& f : g.facts) {
       if (f.fact_type.kind == kb::Type::Bool) {
         facts.push_back(ctx.bool_const(("fact." + f.name).c_str()));
@@ -132,7 +145,8 @@ struct Encoding {
       case Op::IntLit: case Op::EnumValue: return ctx.int_val(e.int_value);
       case Op::Name:
         if (e.name_kind == kb::NameKind::Fact) return facts[e.index];
-        if (e.name_kind == kb::NameKind::Param) return ctx.int_val(g.params[e.index].param_value);
+        if (e.name_kind == kb::NameKind::Param) return params[e.index];
+        if (e.name_kind == kb::NameKind::Question) return ctx.int_val(g.questions[e.index].chosen_index);
         if (e.name_kind == kb::NameKind::Define) {
           if (!define_done[e.index]) {
             define_cache[e.index] = translate(*g.defines[e.index].expr);
@@ -177,6 +191,12 @@ struct Encoding {
       else p[i] = v.get_numeral_int64();
     }
     return p;
+  }
+
+  std::vector<std::int64_t> param_values(const z3::model& m) {
+    std::vector<std::int64_t> out;
+    for (const auto& p : params) out.push_back(m.eval(p, true).get_numeral_int64());
+    return out;
   }
 
   kb::Outcome outcome(const z3::model& model) {
@@ -264,6 +284,7 @@ struct Encoding {
       }
       z3::model m = s.get_model();
       ans.model = patient(m);
+      ans.params = param_values(m);
       if (rules && rules->all) ans.outcome = outcome(m);  // otherwise fires(r) are free, not the rules' answer
     } else {
       ans.verdict = Verdict::Unknown;
@@ -279,7 +300,7 @@ struct Solver::Impl {
   z3::solver s;
   Encoding e;
 
-  Impl(const Guideline& g, unsigned timeout_ms) : ctx(), s(ctx), e(ctx, s, g, "") {
+  Impl(const Guideline& g, unsigned timeout_ms) : ctx(), s(ctx), e(ctx, s, g, "", true) {
     e.timeout_ms = timeout_ms;
     z3::params p(ctx);
     if (timeout_ms) p.set("timeout", timeout_ms);
@@ -301,10 +322,13 @@ Solver::Solver(const Guideline& g, unsigned timeout_ms)
     : impl_(guarded([&] { return std::make_unique<Impl>(g, timeout_ms); })) {}
 Solver::~Solver() = default;
 
-Answer Solver::ask(Query q, int index) {
+Answer Solver::ask(Query q, int index, const std::vector<std::int64_t>* fixed_params) {
   return guarded([&] {
     RuleSet all;
     auto [query, with_rules] = impl_->e.query(q, index);
+    if (fixed_params)
+      for (std::size_t i = 0; i < impl_->e.params.size(); ++i)
+        query = query && impl_->e.params[i] == impl_->ctx.int_val(fixed_params->at(i));
     bool witness = q != Query::PremiseHolds && q != Query::FailsWithoutRules;
     return impl_->e.check(query, with_rules ? &all : nullptr, witness);
   });
@@ -323,10 +347,12 @@ Answer Solver::premise_outside_rule(int p, int r) {
   });
 }
 
-kb::Outcome Solver::outcome_for(const kb::Patient& patient) {
+kb::Outcome Solver::outcome_for(const kb::Patient& patient, const std::vector<std::int64_t>* param_values) {
   return guarded([&] {
     Encoding& m = impl_->e;
     z3::expr_vector fixed(m.ctx);
+    for (std::size_t i = 0; i < m.params.size(); ++i)
+      fixed.push_back(m.params[i] == m.ctx.int_val(param_values ? param_values->at(i) : m.g.params[i].param_value));
     for (std::size_t i = 0; i < m.facts.size(); ++i) {
       if (m.facts[i].is_bool()) fixed.push_back(m.facts[i] == m.ctx.bool_val(patient[i] != 0));
       else fixed.push_back(m.facts[i] == m.ctx.int_val(patient[i]));
@@ -340,6 +366,58 @@ kb::Outcome Solver::outcome_for(const kb::Patient& patient) {
     }
     kb::Outcome out = m.outcome(m.s.get_model());
     m.s.pop();
+    return out;
+  });
+}
+
+ParamValues Solver::values_where(Query q, int index, int param) {
+  return guarded([&] {
+    Encoding& m = impl_->e;
+    const kb::Item& p = m.g.params.at(param);
+    const z3::expr& x = m.params.at(param);
+    auto [query, with_rules] = m.query(q, index);
+    RuleSet all;
+    ParamValues out;
+    // Sat when some value in lo..hi makes the query Sat; nullopt when unknown.
+    auto sat_within = [&](std::int64_t lo, std::int64_t hi) -> std::optional<bool> {
+      Answer a = m.check(query && x >= m.ctx.int_val(lo) && x <= m.ctx.int_val(hi), with_rules ? &all : nullptr, false);
+      if (a.verdict == Verdict::Unknown) return std::nullopt;
+      return a.verdict == Verdict::Sat;
+    };
+    if (p.param_hi - p.param_lo < kMaxEnumeratedValues) {
+      for (std::int64_t v = p.param_lo; v <= p.param_hi; ++v) {
+        std::optional<bool> sat = sat_within(v, v);
+        if (!sat) return out.unknown = true, out;
+        if (!*sat) continue;
+        if (!out.intervals.empty() && out.intervals.back().second == v - 1) out.intervals.back().second = v;
+        else out.intervals.push_back({v, v});
+      }
+      return out;
+    }
+    // Too many values to decide one by one: the least and greatest Sat values
+    // by bisection ("Sat within lo..m" is monotone in m).
+    out.exact = false;
+    std::optional<bool> any = sat_within(p.param_lo, p.param_hi);
+    if (!any) return out.unknown = true, out;
+    if (!*any) return out;
+    std::int64_t lo = p.param_lo, hi = p.param_hi;  // least Sat value in lo..hi
+    while (lo < hi) {
+      std::int64_t mid = lo + (hi - lo) / 2;
+      std::optional<bool> sat = sat_within(p.param_lo, mid);
+      if (!sat) return out.unknown = true, out;
+      if (*sat) hi = mid;
+      else lo = mid + 1;
+    }
+    std::int64_t least = lo;
+    lo = least, hi = p.param_hi;  // greatest Sat value in lo..hi
+    while (lo < hi) {
+      std::int64_t mid = hi - (hi - lo) / 2;
+      std::optional<bool> sat = sat_within(mid, p.param_hi);
+      if (!sat) return out.unknown = true, out;
+      if (*sat) lo = mid;
+      else hi = mid - 1;
+    }
+    out.intervals.push_back({least, lo});
     return out;
   });
 }
@@ -371,6 +449,17 @@ std::string Solver::smt2(Query q, int index, const std::vector<std::string>& com
       if (f.fact_type.kind != kb::Type::Bool)
         out += "(assert " + (m.facts[i] >= m.ctx.int_val(f.fact_type.lo) && m.facts[i] <= m.ctx.int_val(f.fact_type.hi)).to_string() + ")\n";
     }
+    for (std::size_t i = 0; i < g.params.size(); ++i) {
+      const kb::Item& p = g.params[i];
+      out += comment("param " + g.versioned_id(p) + ": " + p.description + "; any allowed value " +
+                     std::to_string(p.param_lo) + ".." + std::to_string(p.param_hi) + " (the release sets " +
+                     std::to_string(p.param_value) + ")");
+      out += "(declare-const " + m.params[i].to_string() + " Int)\n(assert " +
+             (m.params[i] >= m.ctx.int_val(p.param_lo) && m.params[i] <= m.ctx.int_val(p.param_hi)).to_string() + ")\n";
+    }
+    for (const kb::Item& q : g.questions)
+      out += comment("question " + g.versioned_id(q) + ": read as '" + q.chosen + "' (alternative " +
+                     std::to_string(q.chosen_index) + ", written as that number below)");
     for (std::size_t c = 0; c < g.constraints.size(); ++c)
       out += comment("constraint " + g.versioned_id(g.constraints[c]) + ": " + g.constraints[c].description) +
              "(assert " + m.translate(*g.constraints[c].expr).to_string() + ")\n";
@@ -400,7 +489,7 @@ struct DiffSolver::Impl {
   unsigned timeout_ms;
 
   Impl(const Guideline& a, const Guideline& b, unsigned timeout)
-      : ctx(), s(ctx), before(ctx, s, a, "before."), after(ctx, s, b, "after."), timeout_ms(timeout) {
+      : ctx(), s(ctx), before(ctx, s, a, "before.", false), after(ctx, s, b, "after.", false), timeout_ms(timeout) {
     if (timeout_ms) {
       z3::params p(ctx);
       p.set("timeout", timeout_ms);

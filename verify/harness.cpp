@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace verify {
@@ -69,12 +70,19 @@ Kind kind_of(kb::Lint l) {
 }
 
 std::size_t Report::count(Status s) const {
-  return static_cast<std::size_t>(
-      std::count_if(obligations.begin(), obligations.end(), [s](const Obligation& o) { return o.status == s; }));
+  return static_cast<std::size_t>(std::count_if(obligations.begin(), obligations.end(),
+                                                [s](const Obligation& o) { return o.status == s && !o.reading; }));
+}
+
+std::size_t Report::count_other_readings(Status s) const {
+  return static_cast<std::size_t>(std::count_if(obligations.begin(), obligations.end(),
+                                                [s](const Obligation& o) { return o.status == s && o.reading; }));
 }
 
 int Report::exit_code(bool deny_warnings) const {
-  if (count(Status::Unknown) || count(Status::Disagreement)) return 2;
+  if (count(Status::Unknown) || count(Status::Disagreement) || count_other_readings(Status::Unknown) ||
+      count_other_readings(Status::Disagreement))
+    return 2;
   if (count(Status::Violated) || count(Status::Conflict) || count(Status::Failed)) return 1;
   if (deny_warnings && count(Status::Warning)) return 1;
   return 0;
@@ -93,7 +101,9 @@ using kb::ItemRef;
 class Harness {
  public:
   Harness(const kb::Guideline& encoded, const kb::Guideline& replayed, const Options& o)
-      : g_(encoded), opt_(o), rec_(replayed), s_(encoded, o.timeout_ms) {}
+      : g_(encoded), replayed_(replayed), opt_(o), rec_(replayed), s_(encoded, o.timeout_ms) {
+    for (const kb::Item& p : replayed.params) release_params_.push_back(p.param_value);
+  }
 
   Report run() {
     auto start = std::chrono::steady_clock::now();
@@ -111,6 +121,7 @@ class Harness {
       for (int w = 0; w < count(g_.waivers); ++w) waiver(w);
     }
     for (Obligation& o : report_.obligations) trace(o);
+    if (opt_.readings) other_readings();
     report_.total_millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     report_.z3_version = solver::Solver::z3_version();
     return std::move(report_);
@@ -136,8 +147,21 @@ class Harness {
   // The answer to a query, and the witness replayed (when it has one).
   struct Decided {
     solver::Answer answer;
-    kb::Outcome concrete;  // the recommender's outcome for the witness
+    kb::Outcome concrete;                 // the recommender's outcome for the witness
+    const kb::Recommender* rec = nullptr;  // the recommender it was replayed through
   };
+
+  // The recommender of the rule set with the parameters at `values`: the
+  // release's own, or one compiled for those values (kept for the run).
+  const kb::Recommender& recommender_for(const std::vector<std::int64_t>& values) {
+    if (values == release_params_) return rec_;
+    auto& slot = variants_[values];
+    if (!slot.rec) {
+      slot.g = std::make_unique<kb::Guideline>(kb::with_param_values(replayed_, values));
+      slot.rec = std::make_unique<kb::Recommender>(*slot.g);
+    }
+    return *slot.rec;
+  }
 
   // The ladder every obligation climbs: ask; Unknown is never a verdict; a
   // witness must be a valid patient whose outcome the recommender computes
@@ -160,9 +184,15 @@ class Harness {
       return d;
     }
     if (!d.answer.model) return d;  // a Sat answer without a witness (premise and rule-free queries)
+    if (d.answer.params != release_params_) {  // prefer a witness at the release's own values when there is one
+      solver::Answer at_release = s_.ask(q, index, &release_params_);
+      if (at_release.verdict == solver::Verdict::Sat && at_release.model) d.answer = std::move(at_release);
+    }
     o.witness = d.answer.model;
-    int broken = rec_.broken_constraint(*d.answer.model);
-    rec_.evaluate(*d.answer.model, d.concrete);
+    o.witness_params = d.answer.params;
+    d.rec = &recommender_for(d.answer.params);
+    int broken = d.rec->broken_constraint(*d.answer.model);
+    d.rec->evaluate(*d.answer.model, d.concrete);
     for (int r = 0; r < count(g_.rules); ++r)
       if (d.concrete.fired[r]) o.fired.push_back(r);
     std::string problem;
@@ -205,10 +235,10 @@ class Harness {
       if (rules.size() == 1) single_rule_proofs_[p] = rules[0];
       return settle(o, Status::Proved, "holds for every valid patient");
     }
-    if (rec_.property_holds(p, *d->answer.model, d->concrete))
+    if (d->rec->property_holds(p, *d->answer.model, d->concrete))
       return disagree(o, "the solver's counterexample satisfies the property when evaluated", "property violated",
                       "property holds (" + kb::actions_text(g_, d->concrete) + ")");
-    settle(o, Status::Violated, "a valid patient breaks it");
+    settle(o, Status::Violated, "a valid patient breaks it" + failing_values(o, solver::Query::PropertyFails, p));
   }
 
   void conflict(int a) {
@@ -228,7 +258,34 @@ class Harness {
     }
     if (!d->concrete.conflict(a))
       return disagree(o, "the solver's conflict does not occur when evaluated", "", "");
-    settle(o, Status::Conflict, action.name + " is both offered and avoided for a valid patient");
+    settle(o, Status::Conflict, action.name + " is both offered and avoided for a valid patient" +
+                                    failing_values(o, solver::Query::Conflict, a));
+  }
+
+  // Fills o.failing_values for every parameter with more than one allowed
+  // value, and says in words where the failure lies ("" without parameters).
+  std::string failing_values(Obligation& o, solver::Query q, int index) {
+    std::string out;
+    for (int p = 0; p < count(g_.params); ++p) {
+      const kb::Item& param = g_.params[p];
+      if (param.param_lo == param.param_hi) continue;
+      ParamFailure f{p, s_.values_where(q, index, p)};
+      if (f.values.unknown) {
+        out += "; " + param.name + ": the failing values are undecided (solver gave no answer)";
+      } else if (!f.values.intervals.empty()) {
+        bool release_fails = false;
+        std::string list;
+        for (auto [lo, hi] : f.values.intervals) {
+          list += (list.empty() ? "" : ", ") + (lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi));
+          release_fails |= lo <= param.param_value && param.param_value <= hi;
+        }
+        out += "; fails for " + param.name + (f.values.exact ? " in " : " somewhere in ") + list + " (allowed " +
+               std::to_string(param.param_lo) + ".." + std::to_string(param.param_hi) + ", the release's value " +
+               std::to_string(param.param_value) + (release_fails ? " among them)" : " holds)");
+      }
+      o.failing_values.push_back(std::move(f));
+    }
+    return out;
   }
 
   void rule_lints(int r) {
@@ -236,8 +293,15 @@ class Harness {
     Obligation& dead = add(Kind::DeadRule, {ItemKind::Rule, r}, "some valid patient meets the rule's condition");
     auto d = decide(dead, solver::Query::RuleFires, r);
     if (!d) return;
-    if (d->answer.verdict == solver::Verdict::Unsat)
-      return settle(dead, Status::Warning, "dead rule: no valid patient meets its condition");
+    if (d->answer.verdict == solver::Verdict::Unsat) {
+      std::string questions;  // a rule written for another reading is dead under the chosen one by design
+      for (ItemRef ref : kb::dependency_closure(g_, {{ItemKind::Rule, r}}))
+        if (ref.kind == ItemKind::Question) questions += (questions.empty() ? "" : ", ") + g_.item(ref).name;
+      if (questions.empty()) return settle(dead, Status::Warning, "dead rule: no valid patient meets its condition");
+      reading_only_.insert(r);
+      return settle(dead, Status::Ok, "fires under no valid patient with the chosen reading of " + questions +
+                                          " (it encodes another alternative)");
+    }
     if (!d->concrete.fired[r])
       return disagree(dead, "the solver's patient does not fire the rule when evaluated", "", "");
     settle(dead, Status::Ok, "fires for " + kb::describe_patient(g_, *d->answer.model));
@@ -307,6 +371,7 @@ class Harness {
     for (int r = 0; r < count(g_.rules); ++r) {
       Obligation& o = add(Kind::UncoveredRule, {ItemKind::Rule, r}, "some proof rests on the rule");
       if (covered_.count(r)) settle(o, Status::Ok, "in the core of a proof");
+      else if (reading_only_.count(r)) settle(o, Status::Ok, "encodes another reading (checked under it)");
       else settle(o, Status::Warning, "uncovered: no proved property or conflict check rests on this rule");
     }
   }
@@ -368,14 +433,55 @@ class Harness {
       if (r.kind == ItemKind::Rule || r.kind == ItemKind::Property) refs.insert(it.cites.begin(), it.cites.end());
     }
     o.evidence.assign(refs.begin(), refs.end());
+    if (o.status == Status::Proved || o.status == Status::NoConflict) {
+      std::string ranges;
+      for (ItemRef r : o.rests_on)
+        if (r.kind == ItemKind::Param && g_.params[r.index].param_lo < g_.params[r.index].param_hi) {
+          const kb::Item& p = g_.params[r.index];
+          ranges += (ranges.empty() ? "" : ", ") + p.name + " (" + std::to_string(p.param_lo) + ".." +
+                    std::to_string(p.param_hi) + ")";
+        }
+      if (!ranges.empty()) o.message += ", for every allowed value of " + ranges;
+    }
   }
 
+  // Checks the properties and conflicts again under each alternative of each
+  // question other than the chosen one; those obligations carry the reading.
+  void other_readings() {
+    for (int q = 0; q < count(g_.questions); ++q) {
+      const kb::Item& question = g_.questions[q];
+      for (int a = 0; a < static_cast<int>(question.fact_type.values.size()); ++a) {
+        if (a == question.chosen_index) continue;
+        kb::Guideline encoded = kb::with_reading(g_, q, a), replayed = kb::with_reading(replayed_, q, a);
+        Options sub = opt_;
+        sub.lints = false;
+        sub.readings = false;
+        Report r = Harness(encoded, replayed, sub).run();
+        for (Obligation& o : r.obligations) {
+          o.reading = Reading{q, a};
+          o.id += "[" + question.name + "=" + question.fact_type.values[static_cast<std::size_t>(a)] + "]";
+          report_.obligations.push_back(std::move(o));
+        }
+      }
+    }
+  }
+
+  // A rule set with other parameter values, and its recommender.
+  struct Variant {
+    std::unique_ptr<kb::Guideline> g;
+    std::unique_ptr<kb::Recommender> rec;
+  };
+
   const kb::Guideline& g_;
+  const kb::Guideline& replayed_;
   Options opt_;
   kb::Recommender rec_;
+  std::vector<std::int64_t> release_params_;
+  std::map<std::vector<std::int64_t>, Variant> variants_;
   solver::Solver s_;
   Report report_;
   std::set<int> covered_;
+  std::set<int> reading_only_;  // rules dead under the chosen readings only
   std::map<int, int> single_rule_proofs_;  // property -> the one rule its proof rests on
 };
 

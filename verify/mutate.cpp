@@ -256,20 +256,6 @@ void edit(ExprPtr& root, const Mutant& m) {
   }
 }
 
-kb::Guideline clone(const kb::Guideline& g) {
-  auto copy = [](const std::vector<kb::Item>& from) {
-    std::vector<kb::Item> to;
-    for (const kb::Item& it : from) to.push_back(it.clone());
-    return to;
-  };
-  kb::Guideline out;
-  out.references = copy(g.references), out.facts = copy(g.facts), out.defines = copy(g.defines);
-  out.constraints = copy(g.constraints), out.params = copy(g.params), out.actions = copy(g.actions);
-  out.rules = copy(g.rules), out.properties = copy(g.properties);
-  out.versions = g.versions;
-  return out;
-}
-
 }  // namespace
 
 std::vector<Mutant> generate_mutants(const kb::Guideline& g) {
@@ -302,7 +288,7 @@ std::vector<Mutant> generate_mutants(const kb::Guideline& g) {
 }
 
 kb::Guideline apply_mutant(const kb::Guideline& g, const Mutant& m) {
-  kb::Guideline out = clone(g);
+  kb::Guideline out = kb::clone(g);
   if (m.site.kind == ItemKind::Rule) {
     kb::Item& rule = out.rules.at(static_cast<std::size_t>(m.site.index));
     if (m.op == MutationOp::ChangeStrength) rule.strength = static_cast<kb::Strength>(m.value);

@@ -64,11 +64,12 @@ bool is_slot(const Expr& e) {
 
 bool is_constant(const Expr& e) {
   return e.op == Op::IntLit || e.op == Op::EnumValue || e.op == Op::BoolLit ||
-         (e.op == Op::Name && e.name_kind == NameKind::Param);
+         (e.op == Op::Name && (e.name_kind == NameKind::Param || e.name_kind == NameKind::Question));
 }
 
 std::int64_t constant_value(const Expr& e, const Guideline& g) {
   if (e.op == Op::BoolLit) return e.bool_value;
+  if (e.op == Op::Name && e.name_kind == NameKind::Question) return g.questions[e.index].chosen_index;
   if (e.op == Op::Name) return g.params[e.index].param_value;
   return e.int_value;
 }
@@ -93,7 +94,7 @@ void Program::emit(const Expr& e, const Guideline& g, int depth) {
     case Op::BoolLit: case Op::IntLit: case Op::EnumValue:
       return push(kConst, 0, constant_value(e, g));
     case Op::Name:
-      if (e.name_kind == NameKind::Param) return push(kConst, 0, constant_value(e, g));
+      if (is_constant(e)) return push(kConst, 0, constant_value(e, g));
       if (!is_slot(e)) throw std::logic_error("unresolved name in compile: " + e.name);
       return push(kLoad, slot_of(e, g));
     case Op::Atom: {
@@ -385,7 +386,7 @@ class Builder {
       case Op::IntLit: case Op::EnumValue: out.k = e.int_value; return out;
       case Op::Name:
         if (e.name_kind == NameKind::Fact) out.terms[e.index] = 1;
-        else if (e.name_kind == NameKind::Param) out.k = g_.params[e.index].param_value;
+        else if (e.name_kind == NameKind::Param || e.name_kind == NameKind::Question) out.k = constant_value(e, g_);
         else if (e.name_kind == NameKind::Define) {
           if (!define_linear_[e.index]) define_linear_[e.index] = linear(*g_.defines[e.index].expr);
           out = *define_linear_[e.index];

@@ -14,7 +14,7 @@ constexpr std::pair<AtomKind, const char*> kAtomNames[] = {{AtomKind::Recommende
                                                            {AtomKind::Offered, "offered"}};
 constexpr std::pair<ItemKind, const char*> kKindNames[] = {
     {ItemKind::Reference, "reference"}, {ItemKind::Fact, "fact"},     {ItemKind::Define, "define"},
-    {ItemKind::Constraint, "constraint"}, {ItemKind::Param, "param"}, {ItemKind::Action, "action"},
+    {ItemKind::Constraint, "constraint"}, {ItemKind::Param, "param"}, {ItemKind::Question, "question"}, {ItemKind::Action, "action"},
     {ItemKind::Rule, "rule"},           {ItemKind::Property, "property"}, {ItemKind::Waiver, "waiver"}};
 constexpr std::pair<Lint, const char*> kLintNames[] = {
     {Lint::DeadRule, "dead-rule"},           {Lint::RedundantRule, "redundant-rule"},
@@ -97,7 +97,8 @@ Item Item::clone() const {
   it.source = source, it.cites = cites, it.cite_locs = cite_locs, it.action_index = action_index, it.span = span;
   it.because_loc = because_loc, it.source_loc = source_loc, it.lint = lint, it.lint_loc = lint_loc;
   it.target_kind = target_kind, it.target = target, it.target_loc = target_loc, it.agreed = agreed;
-  it.agreed_loc = agreed_loc;
+  it.agreed_loc = agreed_loc, it.alternative_texts = alternative_texts, it.alternative_locs = alternative_locs;
+  it.chosen = chosen, it.chosen_loc = chosen_loc, it.chosen_index = chosen_index;
   return it;
 }
 

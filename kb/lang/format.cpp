@@ -183,6 +183,13 @@ std::vector<Line> item_lines(const Item& it, std::size_t width) {
       l.formula("", *it.expr);
       cites();
       break;
+    case ItemKind::Question:
+      l.line(0, it.span, head + " " + quote(it.description));
+      for (std::size_t i = 0; i < it.fact_type.values.size(); ++i)
+        l.line(2, it.alternative_locs.size() > i ? it.alternative_locs[i] : Loc{},
+               "alternative " + it.fact_type.values[i] + " " + quote(it.alternative_texts[i]));
+      l.line(2, it.chosen_loc, "chosen " + it.chosen + " because " + quote(it.rationale));
+      break;
     case ItemKind::Waiver:
       l.line(0, it.span, head + " " + it.lint + " " + item_kind_name(it.target_kind) + ":" + it.target);
       l.line(2, it.because_loc, "because " + quote(it.rationale));

@@ -27,9 +27,11 @@ struct Token {
 const std::set<std::string> kKeywords = {
     "fact", "define", "constraint", "param", "action", "reference", "rule", "property",
     "when", "then", "because", "source", "cites", "allowed", "and", "or", "not",
-    "implies", "in", "true", "false", "recommended", "considered", "avoided", "offered", "waiver", "agreed"};
+    "implies", "in", "true", "false", "recommended", "considered", "avoided", "offered", "waiver", "agreed",
+    "question", "alternative", "chosen"};
 const std::set<std::string> kItemKeywords = {"fact",   "define",    "constraint", "param",
-                                             "action", "reference", "rule",       "property", "waiver"};
+                                             "action", "reference", "rule",       "property", "waiver",
+                                             "question"};
 
 struct SyntaxError {};
 
@@ -181,8 +183,8 @@ class Parser {
     while (peek().kind != Tok::End) {
       if (!is_item_start(peek())) {  // reported here, not thrown: no item to abandon
         if (peek().kind != Tok::Bad)
-          diags_.error(peek().loc, "expected an item (fact, define, constraint, param, action, reference, rule, "
-                                   "property, waiver), found " + describe(peek()));
+          diags_.error(peek().loc, "expected an item (fact, define, constraint, param, question, action, reference, "
+                                   "rule, property, waiver), found " + describe(peek()));
         recover();
         continue;
       }
@@ -293,6 +295,7 @@ class Parser {
     else if (kw.text == "action") action(it);
     else if (kw.text == "reference") reference(it);
     else if (kw.text == "waiver") waiver(it);
+    else if (kw.text == "question") question(it);
     else rule(it);
     const Token& last = toks_[pos_ == 0 ? 0 : pos_ - 1];
     it.span = kw.loc;
@@ -368,6 +371,33 @@ class Parser {
     expect("..", "between the allowed bounds");
     it.param_hi = integer("for the highest allowed value");
     it.description = string("describing the parameter");
+  }
+
+  // question NAME "..." alternative A "..." ... chosen A because "..."
+  void question(Item& it) {
+    named(it, ItemKind::Question, name("after 'question'"));
+    it.description = string("describing the question");
+    it.fact_type.kind = Type::Enum;
+    std::set<std::string> seen;
+    if (!at("alternative")) error_here("expected 'alternative' (a question has at least two)");
+    while (at("alternative")) {
+      next();
+      Token a = name("for the alternative");
+      if (!seen.insert(a.text).second) diags_.error(a.loc, "duplicate alternative '" + a.text + "'");
+      it.fact_type.values.push_back(a.text);
+      it.alternative_locs.push_back(a.loc);
+      it.alternative_texts.push_back(string("describing the alternative"));
+    }
+    if (it.fact_type.values.size() < 2) diags_.error(it.loc, "a question needs at least two alternatives");
+    if (it.fact_type.values.size() > 64) diags_.error(it.loc, "a question may have at most 64 alternatives");
+    it.fact_type.lo = 0;
+    it.fact_type.hi = static_cast<std::int64_t>(it.fact_type.values.size()) - 1;
+    expect("chosen", "after the alternatives");
+    Token c = name("for the chosen alternative");
+    it.chosen = c.text, it.chosen_loc = c.loc;
+    it.because_loc = peek().loc;
+    expect("because", "before the reason for the choice");
+    it.rationale = string("for the reason");
   }
 
   void action(Item& it) {

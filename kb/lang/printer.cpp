@@ -89,6 +89,12 @@ std::string print_item(const Item& it) {
     case ItemKind::Param:
       return "param " + it.name + " = " + std::to_string(it.param_value) + " allowed " + std::to_string(it.param_lo) +
              ".." + std::to_string(it.param_hi) + " " + quote(it.description) + "\n";
+    case ItemKind::Question: {
+      std::string out = "question " + it.name + " " + quote(it.description) + "\n";
+      for (std::size_t i = 0; i < it.fact_type.values.size(); ++i)
+        out += "  alternative " + it.fact_type.values[i] + " " + quote(it.alternative_texts[i]) + "\n";
+      return out + "  chosen " + it.chosen + " because " + quote(it.rationale) + "\n";
+    }
     case ItemKind::Action: return "action " + it.name + " " + quote(it.description) + "\n";
     case ItemKind::Rule:
       return "rule " + it.name + "\n  when " + print_expr(*it.expr) + "\n  then " + strength_name(it.strength) + " " +

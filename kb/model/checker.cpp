@@ -33,6 +33,12 @@ class Checker {
                                   "' is outside its allowed range " + std::to_string(p.param_lo) + ".." +
                                   std::to_string(p.param_hi), "param-range");
     }
+    for (Item& q : g_.questions) {
+      const auto& alts = q.fact_type.values;
+      auto pos = std::find(alts.begin(), alts.end(), q.chosen);
+      if (pos == alts.end()) unknown(q.chosen_loc, "alternative of question " + q.name, q.chosen, alts);
+      else q.chosen_index = static_cast<int>(pos - alts.begin());
+    }
     define_state_.assign(g_.defines.size(), 0);
     for (std::size_t i = 0; i < g_.defines.size(); ++i) define_type(static_cast<int>(i), g_.defines[i].loc);
     for (Item& c : g_.constraints) expect_bool(*c.expr, false, "a constraint");
@@ -65,7 +71,8 @@ class Checker {
       if (!fresh)
         d_.error(it->loc, std::string("duplicate ") + (it->kind == ItemKind::Reference ? "reference number '" : "name '") +
                               it->name + "' (first declared at " + pos->second->loc.str() + ")", "duplicate");
-      if (it->kind == ItemKind::Fact || it->kind == ItemKind::Define || it->kind == ItemKind::Param)
+      if (it->kind == ItemKind::Fact || it->kind == ItemKind::Define || it->kind == ItemKind::Param ||
+          it->kind == ItemKind::Question)
         value_names_.push_back(it->name);
     }
   }
@@ -137,13 +144,12 @@ class Checker {
   }
 
   void enum_value(Expr& e, const Type& enum_type) {
-    const Item& fact = g_.facts[g_.fact_index(enum_type.enum_fact)];
-    const auto& values = fact.fact_type.values;
+    const auto& values = *g_.enum_values(enum_type.enum_fact);
     auto pos = std::find(values.begin(), values.end(), e.name);
     e.op = Op::EnumValue;
     e.type = enum_type;
     if (pos == values.end()) {
-      unknown(e.loc, "value of enum " + fact.name, e.name, values);
+      unknown(e.loc, "value of enum " + enum_type.enum_fact, e.name, values);
       e.type = {Type::Error, {}};
     } else {
       e.int_value = pos - values.begin();
@@ -232,7 +238,7 @@ class Checker {
       d_.error(e.loc, "'in { ... }' needs an enum on its left, but this is " + type_name(a.type), "type");
       return;
     }
-    const auto& values = g_.facts[g_.fact_index(a.type.enum_fact)].fact_type.values;
+    const auto& values = *g_.enum_values(a.type.enum_fact);
     e.value_indexes.clear();
     for (std::size_t i = 0; i < e.values.size(); ++i) {
       auto pos = std::find(values.begin(), values.end(), e.values[i]);
@@ -252,6 +258,9 @@ class Checker {
     } else if (auto p = g_.find(ItemKind::Param, e.name)) {
       e.name_kind = NameKind::Param, e.index = p->index;
       e.type = {Type::Int, {}};
+    } else if (auto q = g_.find(ItemKind::Question, e.name)) {
+      e.name_kind = NameKind::Question, e.index = q->index;
+      e.type = {Type::Enum, e.name};
     } else {
       unknown(e.loc, "name", e.name, value_names_);
       e.type = {Type::Error, {}};
@@ -333,6 +342,7 @@ std::optional<Guideline> check(Module module, Diagnostics& diags) {
       case ItemKind::Define: g.defines.push_back(std::move(it)); break;
       case ItemKind::Constraint: g.constraints.push_back(std::move(it)); break;
       case ItemKind::Param: g.params.push_back(std::move(it)); break;
+      case ItemKind::Question: g.questions.push_back(std::move(it)); break;
       case ItemKind::Action: g.actions.push_back(std::move(it)); break;
       case ItemKind::Rule: g.rules.push_back(std::move(it)); break;
       case ItemKind::Property: g.properties.push_back(std::move(it)); break;

@@ -18,13 +18,14 @@ int index_of(const std::vector<Item>& v, const std::string& name) {
 }
 
 constexpr ItemKind kCanonicalOrder[] = {ItemKind::Reference, ItemKind::Fact, ItemKind::Define,
-                                        ItemKind::Constraint, ItemKind::Param, ItemKind::Action,
+                                        ItemKind::Constraint, ItemKind::Param, ItemKind::Question, ItemKind::Action,
                                         ItemKind::Rule,      ItemKind::Property, ItemKind::Waiver};
 
-// The facts, definitions and parameters `e` names directly.
+// The facts, definitions, parameters and questions `e` names directly.
 void names_in(const Expr& e, std::vector<ItemRef>& out) {
   if (e.op == Op::Name && e.index >= 0) {
-    static const ItemKind kinds[] = {ItemKind::Fact, ItemKind::Fact, ItemKind::Define, ItemKind::Param};
+    static const ItemKind kinds[] = {ItemKind::Fact, ItemKind::Fact, ItemKind::Define, ItemKind::Param,
+                                     ItemKind::Question};
     if (e.name_kind != NameKind::Unresolved) out.push_back({kinds[static_cast<int>(e.name_kind)], e.index});
   }
   for (const auto& a : e.args) names_in(*a, out);
@@ -46,12 +47,43 @@ const std::vector<Item>& Guideline::of_kind(ItemKind kind) const {
     case ItemKind::Define: return defines;
     case ItemKind::Constraint: return constraints;
     case ItemKind::Param: return params;
+    case ItemKind::Question: return questions;
     case ItemKind::Action: return actions;
     case ItemKind::Rule: return rules;
     case ItemKind::Property: return properties;
     case ItemKind::Waiver: return waivers;
   }
   return rules;
+}
+
+const std::vector<std::string>* Guideline::enum_values(const std::string& name) const {
+  for (const auto* v : {&facts, &questions})
+    if (int i = index_of(*v, name); i >= 0 && (*v)[i].fact_type.kind == Type::Enum) return &(*v)[i].fact_type.values;
+  return nullptr;
+}
+
+Guideline clone(const Guideline& g) {
+  Guideline out;
+  for (ItemKind kind : kCanonicalOrder) {
+    auto& to = const_cast<std::vector<Item>&>(out.of_kind(kind));
+    for (const Item& it : g.of_kind(kind)) to.push_back(it.clone());
+  }
+  out.versions = g.versions;
+  return out;
+}
+
+Guideline with_param_values(const Guideline& g, const std::vector<std::int64_t>& values) {
+  Guideline out = clone(g);
+  for (std::size_t i = 0; i < out.params.size(); ++i) out.params[i].param_value = values.at(i);
+  return out;
+}
+
+Guideline with_reading(const Guideline& g, int question, int alternative) {
+  Guideline out = clone(g);
+  Item& q = out.questions.at(static_cast<std::size_t>(question));
+  q.chosen_index = alternative;
+  q.chosen = q.fact_type.values.at(static_cast<std::size_t>(alternative));
+  return out;
 }
 
 std::optional<ItemRef> Guideline::find(ItemKind kind, const std::string& name) const {

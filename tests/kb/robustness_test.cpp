@@ -54,8 +54,8 @@ bool has(const std::string& haystack, const std::string& needle) { return haysta
 TEST(Parse, stray_token_between_items_is_an_error_not_an_abort) {
   CliRun r = check(kHeader + "rul X when x then recommend a because \"b\" source \"s\"\n");
   EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(has(r.err, "<stdin>:4:1: error: expected an item (fact, define, constraint, param, action, "
-                         "reference, rule, property, waiver), found 'rul'")) << r.err;
+  EXPECT_TRUE(has(r.err, "<stdin>:4:1: error: expected an item (fact, define, constraint, param, question, "
+                         "action, reference, rule, property, waiver), found 'rul'")) << r.err;
 }
 
 TEST(Parse, byte_order_mark_at_the_start_is_skipped) {

@@ -63,8 +63,26 @@ nlohmann::json location_json(const kb::Loc& loc);
     witness and the rule a restating property restates. */
 kb::Diagnostic finding(const Obligation& o, const kb::Guideline& g);
 
-/** True when the obligation does not hold (anything but proved, no-conflict, ok, passed). */
+/** True when the obligation does not hold (anything but proved, no-conflict, ok, passed, waived). */
 bool needs_attention(Status s);
+
+/** True when `o` counts against the run: needs_attention(o.status) under
+    the chosen readings; only unknown or disagreement under another reading
+    (a property failing there is reported, never a failure). */
+bool needs_attention(const Obligation& o);
+
+/** "QUESTION=ALTERNATIVE" of a reading. */
+std::string reading_text(const kb::Guideline& g, const Reading& r);
+
+/** The parameter values of a witness that differ from the release's, as
+    "min_response_months = 4 (the release sets 3)"; "" when none differ. */
+std::string witness_params_text(const Obligation& o, const kb::Guideline& g);
+
+/** The obligations checked under other readings, as text: per reading that
+    breaks something, the properties and conflicts that fail with their
+    witnesses; one line for the readings under which everything holds; ""
+    when the guideline has no question. */
+std::string other_readings_text(const Report& r, const kb::Guideline& g, const TextOptions& t);
 
 /** The counts of a report in one line, without a final newline: "30 proved,
     0 violated, 0 conflicts, 0 unknown, 0 disagreements, 2 warnings" (then

@@ -2,7 +2,9 @@
 // This is the only component that includes z3++.h; Z3's exceptions become
 // solver::Error here. Semantics (docs/architecture.md, "Semantics"):
 //  - a fact is an Int constant within its range (bools are Bool, enums their
-//    value index 0..n-1); definitions are expanded; parameters are constants;
+//    value index 0..n-1); definitions are expanded; a parameter is an Int
+//    constant free within its allowed range (so a proof covers every value
+//    the committee may choose); a question is its chosen alternative's index;
 //  - each domain constraint and each rule is guarded by its own tracking
 //    literal ("constraint:ID", "rule:ID"), so unsat cores name them;
 //  - fires(r) <=> condition(r) under rule r's literal; recommended(a),
@@ -38,6 +40,7 @@ struct Answer {
   std::vector<kb::ItemRef> core;      ///< Unsat: the rules and constraints whose tracking literals are in the core, sorted
   std::optional<kb::Patient> model;   ///< Sat: the witness patient
   std::optional<kb::Outcome> outcome; ///< Sat under every rule: fired rules and action bits in the same model
+  std::vector<std::int64_t> params;   ///< Sat with a model: each parameter's value in it (Guideline::params order)
   std::string reason;                 ///< Unknown: Z3's reason (e.g. "timeout", "canceled")
   double millis = 0;                  ///< wall time of the check, in milliseconds
 };
@@ -52,6 +55,19 @@ enum class Query {
   PremiseHolds,       ///< property (an implication): Sat when a valid patient meets the premise
   FailsWithoutRules,  ///< property: Sat when it fails with every rule removed (atoms free)
 };
+
+/** The values of one parameter for which a query is Sat. */
+struct ParamValues {
+  std::vector<std::pair<std::int64_t, std::int64_t>> intervals;  ///< sorted, disjoint, inclusive
+  /** True when every value was decided; false when the allowed range was too
+      large to decide value by value, and `intervals` is one interval from the
+      least to the greatest Sat value (values inside it may be Unsat). */
+  bool exact = true;
+  bool unknown = false;  ///< some check gave no answer: `intervals` are not to be trusted
+};
+
+/** Most values of one parameter values_where() decides one by one. */
+inline constexpr std::int64_t kMaxEnumeratedValues = 256;
 
 /** Which rules a query assumes. */
 struct RuleSet {
@@ -76,8 +92,10 @@ class Solver {
       query needs (all of them, or none for RuleFires and FailsWithoutRules).
       A Sat answer carries the witness `model` except for PremiseHolds and
       FailsWithoutRules, whose witnesses nobody replays (building a model
-      costs more than deciding these small queries). */
-  Answer ask(Query q, int index);
+      costs more than deciding these small queries). With `fixed_params`
+      (one value per parameter) the parameters take those values instead of
+      ranging over their allowed values. */
+  Answer ask(Query q, int index, const std::vector<std::int64_t>* fixed_params = nullptr);
 
   /** Whether the premise of property `p` (an implication) can hold while
       rule `r`'s condition does not, under the domain constraints: Unsat
@@ -91,8 +109,13 @@ class Solver {
   Answer prove_property(int p, const RuleSet& rules);
 
   /** The rules' answer for a fixed, valid patient, read from a Z3 model:
-      fired rules and action strength bits, as the recommender computes them. */
-  kb::Outcome outcome_for(const kb::Patient& patient);
+      fired rules and action strength bits, as the recommender computes them,
+      with the parameters at `param_values` (their release values when null). */
+  kb::Outcome outcome_for(const kb::Patient& patient, const std::vector<std::int64_t>* param_values = nullptr);
+
+  /** For which allowed values of parameter `param` query `q` about `index`
+      is Sat (the other parameters free; every rule assumed as ask() does). */
+  ParamValues values_where(Query q, int index, int param);
 
   /** Query `q` about item `index` as a standalone SMT-LIB 2 (QF_LIA)
       script that any solver decides on its own: `comments` as header lines,

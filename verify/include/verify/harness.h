@@ -58,6 +58,22 @@ const char* id_prefix(Kind k);
 /** The obligation kind of a lint (DeadRule for kb::Lint::DeadRule, ...). */
 Kind kind_of(kb::Lint l);
 
+/** A reading other than the chosen one: question `question` answered with
+    alternative `alternative` (indexes into Guideline::questions and that
+    question's alternatives). */
+struct Reading {
+  int question = -1;     ///< index into Guideline::questions
+  int alternative = -1;  ///< index into that question's alternatives (fact_type.values)
+  /** Ordered by question, then alternative. */
+  auto operator<=>(const Reading&) const = default;
+};
+
+/** For which allowed values of one parameter an obligation fails. */
+struct ParamFailure {
+  int param = -1;             ///< index into Guideline::params
+  solver::ParamValues values; ///< the failing values as intervals
+};
+
 /** One checked obligation. */
 struct Obligation {
   std::string id;  ///< stable: id_prefix(kind) + ":" + the subject's name (the test's name for Kind::Test)
@@ -78,6 +94,17 @@ struct Obligation {
   std::vector<kb::ItemRef> rests_on;
   std::vector<int> evidence;           ///< references cited by the subject and by the rules it rests on
   std::optional<kb::Patient> witness;  ///< violated / conflict / disagreement: the patient
+  /** With a witness: each parameter's value for it (Guideline::params order).
+      A proof covers every allowed value, so a counterexample may need a value
+      other than the release's; the replay runs the recommender with these. */
+  std::vector<std::int64_t> witness_params;
+  /** Violated or conflict: per parameter whose allowed range has more than
+      one value, the values for which some valid patient fails. */
+  std::vector<ParamFailure> failing_values;
+  /** Set for an obligation checked under another alternative of a question
+      than the chosen one: reported, never part of the exit code. Its id ends
+      in "[QUESTION=ALTERNATIVE]". */
+  std::optional<Reading> reading;
   std::vector<int> fired;              ///< rule indexes the recommender fires for the witness
   /// @var solver_says
   /// Disagreement: the action bits the solver's model gives, in words ("" when it has none).
@@ -100,6 +127,9 @@ struct Options {
   unsigned timeout_ms = 10000;     ///< per obligation; 0 for none
   std::vector<kb::ItemRef> only;   ///< when non-empty, only obligations about these properties, actions and rules
   bool lints = true;               ///< dead, redundant, vacuous, uncovered and restates-rule checks, and waivers
+  /** Also check the properties and conflicts under every alternative of
+      every question other than the chosen one (Obligation::reading). */
+  bool readings = true;
 };
 
 /** All obligations of one run. */
@@ -111,10 +141,13 @@ struct Report {
   /** Exit code of kb-verify: 2 when any obligation is unknown or a
       disagreement, else 1 when a property is violated, a conflict exists or
       a test case failed, else 1 when `deny_warnings` and a lint warned
-      (waived findings do not), else 0. */
+      (waived findings do not), else 0. Obligations under other readings
+      count only as far as they are unknown or a disagreement. */
   int exit_code(bool deny_warnings) const;
-  /** Number of obligations with status `s`. */
+  /** Number of obligations with status `s` under the chosen readings. */
   std::size_t count(Status s) const;
+  /** Number of obligations with status `s` under other readings. */
+  std::size_t count_other_readings(Status s) const;
 };
 
 /** True when the obligation checks an item of the guideline (every kind but Kind::Test). */

@@ -52,13 +52,13 @@ struct Type {
   /** The kinds of types; Error marks an expression not yet checked or one
       that failed to check. */
   enum Kind { Bool, Int, Enum, Error } kind = Error;  ///< the kind of this type
-  std::string enum_fact;  ///< Enum: name of the fact that declares the enum; empty otherwise
+  std::string enum_fact;  ///< Enum: name of the fact (or question) that declares the enum; empty otherwise
   /** Same kind and same enum fact. */
   bool operator==(const Type&) const = default;
 };
 
 /** What a Name leaf resolved to (filled in by the checker). */
-enum class NameKind { Unresolved, Fact, Define, Param };
+enum class NameKind { Unresolved, Fact, Define, Param, Question };
 
 /** One expression node. Children in `args`; leaves use the fields below. */
 struct Expr {
@@ -75,7 +75,7 @@ struct Expr {
   // Checker annotations.
   Type type;                                  ///< static type (checker); Error before checking
   NameKind name_kind = NameKind::Unresolved;  ///< Name: what the name resolved to (checker)
-  int index = -1;  ///< Name: fact / define / param index (by `name_kind`); Atom: action index; -1 when unresolved
+  int index = -1;  ///< Name: fact / define / param / question index (by `name_kind`); Atom: action index; -1 when unresolved
 
   /** Deep copy. */
   std::unique_ptr<Expr> clone() const;
@@ -94,7 +94,7 @@ struct FactType {
 };
 
 /** Kinds of items, in canonical export order. */
-enum class ItemKind { Reference, Fact, Define, Constraint, Param, Action, Rule, Property, Waiver };
+enum class ItemKind { Reference, Fact, Define, Constraint, Param, Question, Action, Rule, Property, Waiver };
 /** Spelling of an item kind ("fact", "rule", ...), as stored in the database. */
 const char* item_kind_name(ItemKind k);
 /** Parses an item kind spelling; nullopt when unknown. */
@@ -118,7 +118,7 @@ struct Item {
   std::string name;         ///< identifier, id, or reference number as text
   Loc loc;                  ///< where the name (a reference's number) is written
   std::string description;  ///< fact/define/constraint/param/action/property text; reference text; empty for rules
-  FactType fact_type;       ///< Fact: the declared type
+  FactType fact_type;       ///< Fact: the declared type; Question: an Enum of its alternatives' names
   ExprPtr expr;             ///< Define body, Constraint, Rule condition, Property formula; null for other kinds
   /// @var param_value
   /// Param: the value (the checker requires `param_lo` <= value <= `param_hi`).
@@ -142,6 +142,11 @@ struct Item {
   Loc target_loc;           ///< Waiver: where the target's name is written
   std::string agreed;       ///< Waiver: who agreed to keep the finding, and when ("committee 2026-11")
   Loc agreed_loc;           ///< Waiver: where `agreed` is written
+  std::vector<std::string> alternative_texts;  ///< Question: what each alternative (fact_type.values) means
+  std::vector<Loc> alternative_locs;           ///< Question: where each alternative's name is written
+  std::string chosen;       ///< Question: the alternative the release adopts (its default reading)
+  Loc chosen_loc;           ///< Question: where `chosen` is written
+  int chosen_index = -1;    ///< Question: index of `chosen` in fact_type.values (resolved by the checker)
   std::vector<int> cites;   ///< Rule, Property: cited reference numbers in written order (each must be declared)
   std::vector<Loc> cite_locs;  ///< where each of `cites` is written
   int action_index = -1;    ///< Rule: index of `action` in Guideline::actions (resolved once by the checker)

@@ -34,6 +34,8 @@ struct Guideline {
   /// Constraint items, in source order.
   /// @var params
   /// Param items, in source order; Expr::index of a param Name points here.
+  /// @var questions
+  /// Question items, in source order: readings the committee chose among alternatives; Expr::index of a question Name points here.
   /// @var actions
   /// Action items, in source order; Expr::index of an Atom points here.
   /// @var rules
@@ -42,7 +44,7 @@ struct Guideline {
   /// Property items, in source order.
   /// @var waivers
   /// Waiver items, in source order: lint findings kept on purpose.
-  std::vector<Item> references, facts, defines, constraints, params, actions, rules, properties, waivers;
+  std::vector<Item> references, facts, defines, constraints, params, questions, actions, rules, properties, waivers;
   /** Stored version of each item by "kind:name" (absent for items from files). */
   std::map<std::string, int> versions;
 
@@ -66,9 +68,24 @@ struct Guideline {
   std::optional<ItemRef> find(ItemKind kind, const std::string& name) const;
   /** Stored version of the item, or 0 for an item read from a file (a draft). */
   int version(ItemRef r) const;
+  /** The value names of the enum declared by the fact or question `name`
+      (Type::enum_fact), or null when neither declares one. */
+  const std::vector<std::string>* enum_values(const std::string& name) const;
   /** The items in canonical order (kind, then declaration order). */
   std::vector<const Item*> all_items() const;
 };
+
+/** A deep copy of `g` (expressions included). */
+Guideline clone(const Guideline& g);
+
+/** A deep copy of `g` whose parameters take `values` (one per
+    Guideline::params, in order) instead of their release values: the rule
+    set as the committee could set it. @pre values.size() == g.params.size() */
+Guideline with_param_values(const Guideline& g, const std::vector<std::int64_t>& values);
+
+/** A deep copy of `g` in which question `question` has chosen alternative
+    `alternative` (an index into its alternatives) instead of its default. */
+Guideline with_reading(const Guideline& g, int question, int alternative);
 
 /** Key of an item in version maps and in the store: "kind:name". */
 std::string item_key(const Item& item);
