@@ -102,4 +102,65 @@ nlohmann::json diff_to_json(const Diff& d, const kb::Guideline& before, const kb
           {"answers", answers}, {"properties", props}, {"exit_code", d.exit_code()}};
 }
 
+std::string readings_to_text(const std::vector<ReadingImpact>& impacts, const kb::Guideline& g) {
+  if (g.questions.empty()) return "No question: the guideline has no reading to choose.\n";
+  std::string out;
+  for (std::size_t q = 0; q < g.questions.size(); ++q) {
+    const kb::Item& question = g.questions[q];
+    out += "question " + g.versioned_id(question) + ": " + question.description + "\n";
+    out += "  chosen: " + question.chosen + " (" + question.rationale + ")\n";
+    for (const ReadingImpact& impact : impacts) {
+      if (impact.reading.question != static_cast<int>(q)) continue;
+      const Diff& d = impact.diff;
+      const std::size_t a = static_cast<std::size_t>(impact.reading.alternative);
+      out += "  alternative " + question.fact_type.values[a] + ": " + question.alternative_texts[a] + "\n";
+      std::size_t changed = 0;
+      for (const AnswerChange& c : d.answers) {
+        if (c.status == AnswerStatus::Unchanged) continue;
+        ++changed;
+        out += "    " + std::string(answer_status_name(c.status)) + ": " + c.action + " " + kb::atom_name(c.atom);
+        if (c.status == AnswerStatus::Unknown) {
+          out += " (" + c.message + ")\n";
+          continue;
+        }
+        out += std::string(c.answer_after ? " only under " : " only under the chosen ") +
+               (c.answer_after ? question.fact_type.values[a] : question.chosen) + "\n";
+        out += "      witness (replayed either way): " + kb::describe_patient(g, *c.patient_before) + "\n";
+        out += "      rules under " + question.chosen + ": " + join(c.rules_before) + "; under " +
+               question.fact_type.values[a] + ": " + join(c.rules_after) + "\n";
+      }
+      if (!changed) out += "    no patient's advice depends on this choice (proved)\n";
+      std::vector<std::string> regressions;
+      for (const PropertyChange& p : d.properties)
+        if (p.change == PropertyMove::Regression) regressions.push_back(p.id);
+      if (!regressions.empty()) out += "    properties that fail under it: " + join(regressions) + "\n";
+    }
+  }
+  return out;
+}
+
+nlohmann::json readings_to_json(const std::vector<ReadingImpact>& impacts, const kb::Guideline& g) {
+  nlohmann::json questions = nlohmann::json::array();
+  for (std::size_t q = 0; q < g.questions.size(); ++q) {
+    const kb::Item& question = g.questions[q];
+    nlohmann::json alternatives = nlohmann::json::array();
+    for (std::size_t a = 0; a < question.fact_type.values.size(); ++a) {
+      nlohmann::json alt = {{"name", question.fact_type.values[a]},
+                            {"description", question.alternative_texts[a]},
+                            {"chosen", static_cast<int>(a) == question.chosen_index}};
+      for (const ReadingImpact& impact : impacts)
+        if (impact.reading.question == static_cast<int>(q) && impact.reading.alternative == static_cast<int>(a))
+          alt["diff"] = diff_to_json(impact.diff, g, g);
+      alternatives.push_back(std::move(alt));
+    }
+    questions.push_back({{"name", question.name},
+                         {"version", g.version({kb::ItemKind::Question, static_cast<int>(q)})},
+                         {"description", question.description},
+                         {"chosen", question.chosen},
+                         {"because", question.rationale},
+                         {"alternatives", alternatives}});
+  }
+  return {{"schema", "kb-readings/1"}, {"questions", questions}};
+}
+
 }  // namespace verify

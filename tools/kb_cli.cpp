@@ -312,6 +312,23 @@ int cmd_diff(const Options& o, std::ostream& out, std::ostream& err) {
   return d.exit_code();
 }
 
+// `kb readings [SIDE]`: which patients' advice depends on each question's choice.
+int cmd_readings(const Options& o, std::ostream& out, std::ostream& err) {
+  LoadedRuleSet g = load_rule_set(rule_set_source(o.files.empty() ? "draft" : o.files.at(0), o.db));
+  if (!g.guideline) {
+    err << "kb: " << g.error;
+    return kExitBadInput;
+  }
+  std::vector<verify::ReadingImpact> impacts = verify::reading_impacts(*g.guideline, o.timeout_ms);
+  if (o.format == "json")
+    out << verify::readings_to_json(impacts, *g.guideline).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
+  else out << "Readings of " << g.name << "\n" << verify::readings_to_text(impacts, *g.guideline);
+  for (const verify::ReadingImpact& i : impacts)
+    if (i.diff.exit_code() == 2) return kExitBadInput;  // an unknown answer or a replay disagreement
+  return 0;
+}
+
 void add_db_option(CLI::App* cmd, Options& o) {
   cmd->add_option("--db", o.db, "SQLite database of the knowledge base")->capture_default_str();
 }
@@ -403,6 +420,13 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   diff->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff->add_option("--timeout-ms", o.timeout_ms, "Per-question solver limit in milliseconds (0: none)");
 
+  auto* readings = app.add_subcommand("readings", "Which patients' advice depends on each question's chosen reading");
+  add_db_option(readings, o);
+  readings->add_option("side", o.files, "A release name, 'draft' (the default), a .kb file or a folder of them")
+      ->expected(0, 1);
+  readings->add_option("--format", o.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  readings->add_option("--timeout-ms", o.timeout_ms, "Per-question solver limit in milliseconds (0: none)");
+
   auto* test = add_test_command(app, o);
 
   auto* audit = app.add_subcommand("audit", "Verify the hash chain and the releases");
@@ -421,6 +445,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   if (audit->parsed()) return cmd_audit(o, out, err);
   if (rec->parsed()) return cmd_recommend(o, in, out, err);
   if (diff->parsed()) return cmd_diff(o, out, err);
+  if (readings->parsed()) return cmd_readings(o, out, err);
   if (test->parsed()) return cmd_test(o, out, err);
   return 2;
 }

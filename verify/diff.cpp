@@ -191,4 +191,20 @@ Diff semantic_diff(const kb::Guideline& before, const kb::Guideline& after, cons
   return d;
 }
 
+std::vector<ReadingImpact> reading_impacts(const kb::Guideline& g, unsigned timeout_ms) {
+  std::vector<ReadingImpact> out;
+  for (int q = 0; q < static_cast<int>(g.questions.size()); ++q) {
+    const kb::Item& question = g.questions[static_cast<std::size_t>(q)];
+    for (int a = 0; a < static_cast<int>(question.fact_type.values.size()); ++a) {
+      if (a == question.chosen_index) continue;
+      kb::Guideline alternative = kb::with_reading(g, q, a);
+      out.push_back({{q, a},
+                     semantic_diff(g, alternative, question.name + "=" + question.chosen,
+                                   question.name + "=" + question.fact_type.values[static_cast<std::size_t>(a)],
+                                   timeout_ms)});
+    }
+  }
+  return out;
+}
+
 }  // namespace verify

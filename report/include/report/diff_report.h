@@ -18,4 +18,15 @@ std::string diff_to_text(const Diff& d, const kb::Guideline& after);
 /** The diff as JSON (docs/diff.md, schema "kb-diff/1"). */
 nlohmann::json diff_to_json(const Diff& d, const kb::Guideline& before, const kb::Guideline& after);
 
+/** The readings impact report for people (docs/readings.md): per question
+    its chosen alternative and, per other alternative, every action and
+    strength whose answer depends on the choice with a replayed witness and
+    the rules either way, and the properties that fail under it. */
+std::string readings_to_text(const std::vector<ReadingImpact>& impacts, const kb::Guideline& g);
+
+/** The same as JSON (schema "kb-readings/1"): {"schema", "questions": [{"name",
+    "description", "chosen", "because", "alternatives": [{"name", "description",
+    "chosen", "diff"}]}]}, "diff" as diff_to_json (absent for the chosen one). */
+nlohmann::json readings_to_json(const std::vector<ReadingImpact>& impacts, const kb::Guideline& g);
+
 }  // namespace verify

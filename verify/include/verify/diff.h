@@ -109,4 +109,18 @@ std::string line_diff(const std::string& before, const std::string& after);
 Diff semantic_diff(const kb::Guideline& before, const kb::Guideline& after, const std::string& before_name,
                    const std::string& after_name, unsigned timeout_ms);
 
+/** What choosing another alternative of a question would change. */
+struct ReadingImpact {
+  Reading reading;  ///< the question and the alternative compared with the chosen one
+  /** The semantic diff from the rule set as released (before) to the same
+      rule set with `reading` chosen (after): which patients' advice depends
+      on the choice, each with a witness replayed through both recommenders,
+      and the properties that regress under the alternative. */
+  Diff diff;
+};
+
+/** For every question of `g` and every alternative but the chosen one, the
+    impact of choosing it (questions and alternatives in declaration order). */
+std::vector<ReadingImpact> reading_impacts(const kb::Guideline& g, unsigned timeout_ms);
+
 }  // namespace verify
