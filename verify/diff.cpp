@@ -172,6 +172,7 @@ Diff semantic_diff(const kb::Guideline& before, const kb::Guideline& after, cons
   Options lintless;
   lintless.timeout_ms = timeout_ms;
   lintless.lints = false;
+  lintless.readings = false;  // the verdicts the two rule sets give under their chosen readings
   std::map<std::string, Status> old_status, new_status;
   for (const auto& o : run(before, lintless).obligations)
     if (o.kind == Kind::Property) old_status[o.id] = o.status;

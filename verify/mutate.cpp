@@ -352,6 +352,7 @@ class Judge {
     Options o;
     o.timeout_ms = timeout_ms;
     o.lints = false;
+    o.readings = false;  // a mutant is judged under the chosen readings
     for (const Obligation& ob : run(g, o).obligations) {
       if (ob.kind == Kind::Conflict && ob.status == Status::Conflict) base_conflicts_.insert(ob.subject.index);
       if (ob.kind == Kind::Property && ob.status != Status::Proved) base_failing_.insert(ob.subject.index);
@@ -378,6 +379,7 @@ class Judge {
     Options o;
     o.timeout_ms = timeout_ms_;
     o.lints = false;
+    o.readings = false;
     for (std::size_t p = 0; p < g_.properties.size(); ++p)
       for (int a : actions)
         if (property_actions_[p].count(a) && !base_failing_.count(static_cast<int>(p))) {

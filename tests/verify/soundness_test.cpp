@@ -110,7 +110,7 @@ TEST(SmtExport, fact_names_that_are_smt_lib_words_and_hostile_descriptions_reche
 // The differential soundness test: random guidelines with integer ranges up
 // to +-10^15, nested sums, enums and parameters.
 TEST(DifferentialSoundness, proved_properties_hold_for_100000_patients_and_witnesses_replay) {
-  std::size_t guidelines = 0, proved = 0, violated = 0, rejected = 0;
+  std::size_t guidelines = 0, proved = 0, violated = 0, rejected = 0, checked_at_other_values = 0;
   for (std::uint32_t seed = 1; guidelines < 30 && seed < 1000; ++seed) {
     std::string text = kb::testing::RandomGuideline(seed, true).source();
     kb::Diagnostics d;
@@ -147,7 +147,34 @@ TEST(DifferentialSoundness, proved_properties_hold_for_100000_patients_and_witne
             << o.id << " was proved but fails for " << kb::describe_patient(*g, p) << "\n" << text;
       }
     }
+    // A proof covers every allowed parameter value: check the proved
+    // properties again with the parameters at both ends of their ranges and
+    // at random values inside them.
+    if (g->params.empty()) continue;
+    for (int draw_values = 0; draw_values < 4; ++draw_values) {
+      std::vector<std::int64_t> values;
+      for (const kb::Item& p : g->params) {
+        if (draw_values < 2) values.push_back(draw_values == 0 ? p.param_lo : p.param_hi);
+        else values.push_back(std::uniform_int_distribution<std::int64_t>(p.param_lo, p.param_hi)(rng));
+      }
+      kb::Guideline variant = kb::with_param_values(*g, values);
+      kb::Recommender vrec(variant);
+      kb::testing::RandomPatient vdraw(vrec);
+      for (int n = 0; n < 10000; ++n) {
+        auto p = vdraw.draw(rng);
+        if (!p) continue;
+        vrec.evaluate(*p, out);
+        for (const verify::Obligation& o : report.obligations)
+          if (o.kind == verify::Kind::Property && o.status == verify::Status::Proved && !o.reading) {
+            ASSERT_TRUE(vrec.property_holds(o.subject.index, *p, out))
+                << o.id << " was proved but fails at other allowed parameter values for "
+                << kb::describe_patient(*g, *p) << "\n" << text;
+            ++checked_at_other_values;
+          }
+      }
+    }
   }
+  EXPECT_GT(checked_at_other_values, 0u);
   EXPECT_EQ(guidelines, 30u);
   EXPECT_GT(proved, 0u);
   EXPECT_GT(violated, 0u);  // witnesses were produced and replayed
