@@ -111,27 +111,36 @@ nlohmann::json mutation_to_json(const MutationReport& r, const kb::Guideline& g,
           {"mutants", mutants}};
 }
 
-std::string mutation_to_junit(const MutationReport& r, const kb::Guideline& g, bool fails) {
-  std::string cases;
+void append_mutation_junit(pugi::xml_node& testsuites, const MutationReport& r, const kb::Guideline& g, bool fails) {
+  pugi::xml_node suite = testsuites.append_child("testsuite");
+  auto attr = [](pugi::xml_node n, const char* name, const std::string& v) {
+    n.append_attribute(name) = xml_text(v).c_str();
+  };
+  attr(suite, "name", "kb-verify mutation");
+  attr(suite, "tests", std::to_string(r.results.size()));
+  pugi::xml_attribute failures_attr = suite.append_attribute("failures");
+  attr(suite, "errors", "0");
   std::size_t failures = 0;
   for (const MutantResult& m : r.results) {
-    cases += "    <testcase classname=\"kb-verify.mutant\" name=\"" + markup_escape(m.mutant.id + " " + m.mutant.summary) +
-             "\" file=\"" + markup_escape(m.mutant.loc.file ? *m.mutant.loc.file : "") + "\" line=\"" +
-             std::to_string(m.mutant.loc.line) + "\">";
+    pugi::xml_node c = suite.append_child("testcase");
+    attr(c, "classname", "kb-verify.mutant");
+    attr(c, "name", m.mutant.id + " " + m.mutant.summary);
+    attr(c, "file", m.mutant.loc.file ? *m.mutant.loc.file : "");
+    attr(c, "line", std::to_string(m.mutant.loc.line));
     bool undecided = m.status == MutantStatus::Unknown || m.status == MutantStatus::Disagreement;
     std::string detail = m.mutant.loc.str() + "\n" + line_diff(m.before_text, m.after_text) +
                          (m.witness ? "patient: " + kb::describe_patient(g, *m.witness) + "\n" + m.witness_change + "\n" : "");
     if (undecided || (fails && m.status == MutantStatus::Survived)) {
       ++failures;
-      cases += "<failure type=\"" + std::string(mutant_status_name(m.status)) + "\" message=\"" + markup_escape(m.message) +
-               "\">" + markup_escape(detail) + "</failure>";
+      pugi::xml_node f = c.append_child("failure");
+      attr(f, "type", mutant_status_name(m.status));
+      attr(f, "message", m.message);
+      f.text().set(xml_text(detail).c_str());
     } else if (m.status == MutantStatus::Survived) {
-      cases += "<system-out>" + markup_escape("survived: " + m.message + "\n" + detail) + "</system-out>";
+      c.append_child("system-out").text().set(xml_text("survived: " + m.message + "\n" + detail).c_str());
     }
-    cases += "</testcase>\n";
   }
-  return "  <testsuite name=\"kb-verify mutation\" tests=\"" + std::to_string(r.results.size()) + "\" failures=\"" +
-         std::to_string(failures) + "\" errors=\"0\">\n" + cases + "  </testsuite>\n";
+  failures_attr = std::to_string(failures).c_str();
 }
 
 }  // namespace verify

@@ -1,12 +1,14 @@
 #include "report/report.h"
 
 #include <map>
+#include <sstream>
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "kb/lang/utf8.h"
 #include "verify/testcases.h"
 
 namespace verify {
@@ -372,36 +374,73 @@ std::string tool_label(const Subject& s) { return s.tool + (s.command.empty() ? 
 
 }  // namespace
 
+std::string xml_text(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = kb::utf8_char_length(s, i);
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (n == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
+      out += '?';
+      i += n ? n : 1;
+    } else {
+      out.append(s, i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
 std::string to_junit(const Report& r, const kb::Guideline& g, const Subject& s, bool deny_warnings,
-                     const std::string& extra_suites) {
+                     const std::function<void(pugi::xml_node&)>& extra) {
+  pugi::xml_document doc;
+  pugi::xml_node decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  pugi::xml_node suites = doc.append_child("testsuites");
+  pugi::xml_node suite = suites.append_child("testsuite");
+  auto text = [](pugi::xml_node n, const std::string& t) { n.text().set(xml_text(t).c_str()); };
+  auto attr = [](pugi::xml_node n, const char* name, const std::string& v) {
+    n.append_attribute(name) = xml_text(v).c_str();
+  };
+  attr(suite, "name", tool_label(s) + " " + s.name);
+  attr(suite, "tests", std::to_string(r.obligations.size()));
+  pugi::xml_attribute failures_attr = suite.append_attribute("failures");
+  attr(suite, "errors", "0");
+  pugi::xml_attribute skipped_attr = suite.append_attribute("skipped");
+  attr(suite, "time", seconds_text(r.total_millis));
   std::size_t failures = 0, skipped = 0;
-  std::string cases;
   for (const Obligation& o : r.obligations) {
     bool fail = (needs_attention(o) && o.status != Status::Warning) || (deny_warnings && o.status == Status::Warning);
     kb::Loc loc = location_of(o, g);
-    cases += "    <testcase classname=\"" + markup_escape(s.tool + "." + kind_name(o.kind)) + "\" name=\"" +
-             markup_escape(o.id) + "\" time=\"" + seconds_text(o.millis) + "\" file=\"" +
-             markup_escape(loc.file ? *loc.file : "<input>") + "\" line=\"" + std::to_string(loc.line) + "\">";
+    pugi::xml_node c = suite.append_child("testcase");
+    attr(c, "classname", s.tool + "." + kind_name(o.kind));
+    attr(c, "name", o.id);
+    attr(c, "time", seconds_text(o.millis));
+    attr(c, "file", loc.file ? *loc.file : "<input>");
+    attr(c, "line", std::to_string(loc.line));
     if (fail) {
       ++failures;
-      cases += "<failure type=\"" + std::string(status_name(o.status)) + "\" message=\"" + markup_escape(o.message) +
-               "\">" + markup_escape(failure_text(o, g)) + "</failure>";
+      pugi::xml_node f = c.append_child("failure");
+      attr(f, "type", status_name(o.status));
+      attr(f, "message", o.message);
+      text(f, failure_text(o, g));
     } else if (o.status == Status::Warning) {
-      cases += "<system-out>" + markup_escape(loc.str() + ": warning: " + o.message) + "</system-out>";
+      text(c.append_child("system-out"), loc.str() + ": warning: " + o.message);
     } else if (o.reading && needs_attention(o.status)) {
-      cases += "<system-out>" + markup_escape("under reading " + reading_text(g, *o.reading) + " (not a failure): " +
-                                              failure_text(o, g)) + "</system-out>";
+      text(c.append_child("system-out"),
+           "under reading " + reading_text(g, *o.reading) + " (not a failure): " + failure_text(o, g));
     } else if (o.status == Status::Waived) {
       ++skipped;
-      cases += "<skipped message=\"" + markup_escape(o.message) + "\"/>";
+      attr(c.append_child("skipped"), "message", o.message);
     }
-    cases += "</testcase>\n";
   }
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"" +
-         markup_escape(tool_label(s) + " " + s.name) + "\" tests=\"" + std::to_string(r.obligations.size()) +
-         "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) +
-         "\" time=\"" + seconds_text(r.total_millis) +
-         "\">\n" + cases + "  </testsuite>\n" + extra_suites + "</testsuites>\n";
+  failures_attr = std::to_string(failures).c_str();
+  skipped_attr = std::to_string(skipped).c_str();
+  if (extra) extra(suites);
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_indent, pugi::encoding_utf8);
+  return out.str();
 }
 
 }  // namespace verify

@@ -219,7 +219,8 @@ std::string render(const Args& a, const Run& run, const Guideline& g, const veri
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   if (a.format == "junit") {
-    std::string suites = m ? verify::mutation_to_junit(*m, g, verify::mutation_fails(*m, a.min_score)) : "";
+    std::function<void(pugi::xml_node&)> suites;
+    if (m) suites = [&](pugi::xml_node& root) { verify::append_mutation_junit(root, *m, g, verify::mutation_fails(*m, a.min_score)); };
     return verify::to_junit(run.report, g, subject, a.deny_warnings, suites);
   }
   if (a.format == "sarif") return verify::sarif_log(verify::sarif_run(run.report, g, subject)).dump(2) + "\n";

@@ -5,11 +5,15 @@
 // counterexample, plurals, no colour without a terminal).
 #include <gtest/gtest.h>
 
+#include <pugixml.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "kb/lang/parser.h"
+#include "kb/model/checker.h"
 #include "kb/model/guideline.h"
 #include "report/report.h"
 #include "report/sarif.h"
@@ -250,14 +254,42 @@ TEST(Junit, a_violated_property_carries_every_fact_the_fired_rules_and_the_place
   EXPECT_NE(r.out.find("<testcase classname=\"kb-verify.property\" name=\"property:MDT-AFTER-6\" time=\""),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("file=\"" + p + "\" line=\"9\"><failure type=\"violated\" message=\"a valid patient breaks it\">" +
-                       p + ":9:1: property:MDT-AFTER-6: no MDT before 6 months\n"),
-            std::string::npos)
-      << r.out;
+  // What a CI server reads: the parsed document, not its layout.
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(r.out.c_str())) << r.out;
+  pugi::xml_node c = doc.select_node("//testcase[@name='property:MDT-AFTER-6']").node();
+  ASSERT_TRUE(c) << r.out;
+  EXPECT_EQ(std::string(c.attribute("file").value()), p);
+  EXPECT_EQ(std::string(c.attribute("line").value()), "9");
+  pugi::xml_node f = c.child("failure");
+  EXPECT_EQ(std::string(f.attribute("type").value()), "violated");
+  EXPECT_EQ(std::string(f.attribute("message").value()), "a valid patient breaks it");
+  EXPECT_EQ(std::string(f.text().get()).rfind(p + ":9:1: property:MDT-AFTER-6: no MDT before 6 months\n", 0), 0u)
+      << f.text().get();
   EXPECT_NE(r.out.find("patient (2 facts the verdict reads, then the others):\n  months=3\n  board=true\n  bone=false\n"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("rules fired:\n  OFFER@draft at " + p + ":7:1\n</failure>"), std::string::npos) << r.out;
+  EXPECT_NE(std::string(f.text().get()).find("rules fired:\n  OFFER@draft at " + p + ":7:1\n"), std::string::npos)
+      << r.out;
+}
+
+TEST(Junit, control_characters_and_broken_utf8_in_a_message_still_give_well_formed_xml) {
+  kb::Diagnostics diags;
+  auto g = kb::check(kb::parse_source("g.kb", kViolated, diags), diags);
+  ASSERT_TRUE(g);
+  verify::Report r;
+  verify::Obligation o;
+  o.id = "property:MDT-AFTER-6";
+  o.subject = {kb::ItemKind::Property, 0};
+  o.status = verify::Status::Violated;
+  o.message = std::string("bell \x07 escape \x1b[31m broken \xff\xfe end \xc3\xa9");
+  r.obligations.push_back(o);
+  std::string xml = verify::to_junit(r, *g, {"files g.kb", "0", "t"}, false);
+  pugi::xml_document doc;
+  pugi::xml_parse_result parsed = doc.load_string(xml.c_str());
+  ASSERT_TRUE(parsed) << parsed.description() << "\n" << xml;
+  std::string message = doc.select_node("//failure").node().attribute("message").value();
+  EXPECT_EQ(message, "bell ? escape ?[31m broken ?? end \xc3\xa9");  // well-formed UTF-8 kept
 }
 
 // ---- the console ----

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <nlohmann/json_fwd.hpp>
+#include <pugixml.hpp>
 
 #include "kb/model/guideline.h"
 #include "verify/mutate.h"
@@ -21,10 +22,11 @@ std::string mutation_to_text(const MutationReport& r, const kb::Guideline& g, st
 /** The same as JSON (docs/kb-verify.md, "mutation"). */
 nlohmann::json mutation_to_json(const MutationReport& r, const kb::Guideline& g, std::optional<double> min_score);
 
-/** One JUnit <testsuite> with a test case per mutant: a survivor is a
-    failure when `fails` (the score is below --min-score), else reported in
-    <system-out>; unknown and disagreement mutants are failures. */
-std::string mutation_to_junit(const MutationReport& r, const kb::Guideline& g, bool fails);
+/** Appends to `testsuites` one JUnit <testsuite> with a test case per
+    mutant: a survivor is a failure when `fails` (the score is below
+    --min-score), else reported in <system-out>; unknown and disagreement
+    mutants are failures. */
+void append_mutation_junit(pugi::xml_node& testsuites, const MutationReport& r, const kb::Guideline& g, bool fails);
 
 /** True when `min_score` is given and the score is below it. */
 bool mutation_fails(const MutationReport& r, std::optional<double> min_score);

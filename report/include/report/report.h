@@ -6,7 +6,9 @@
 
 #include <string>
 
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
+#include <pugixml.hpp>
 
 #include "kb/lang/diagnostics.h"
 #include "verify/harness.h"
@@ -116,8 +118,15 @@ nlohmann::json subject_json(const Obligation& o, const kb::Guideline& g);
     failure's text gives the place (file:line:col), the message, every fact
     of the witness patient (false bools included) and the rules it fires
     with their places.
-    @param extra_suites further <testsuite> elements (e.g. the mutation suite), inserted as given */
+    Written with pugixml; every text goes through xml_text().
+    @param extra appends further <testsuite> elements (e.g. the mutation
+           suite) to the <testsuites> root */
 std::string to_junit(const Report& r, const kb::Guideline& g, const Subject& s, bool deny_warnings,
-                     const std::string& extra_suites = "");
+                     const std::function<void(pugi::xml_node&)>& extra = {});
+
+/** `s` as XML 1.0 character data: every byte that is not well-formed UTF-8,
+    and every control character XML 1.0 forbids (C0 but tab, line feed and
+    carriage return), becomes '?'. pugixml escapes markup, not these. */
+std::string xml_text(const std::string& s);
 
 }  // namespace verify
