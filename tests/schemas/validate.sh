@@ -28,7 +28,8 @@ run() {
 }
 
 # The outputs, grouped by the schema they must follow (one folder per schema).
-for s in kb-verify-report kb-diff kb-test-report kb-recommendation kb-recommendation-line; do mkdir -p "$work/$s"; done
+schemas=(kb-verify-report kb-diff kb-test-report kb-recommendation kb-recommendation-line kb-dossier)
+for s in "${schemas[@]}"; do mkdir -p "$work/$s"; done
 out=$work
 
 # A small rule set with a conflict (mdt both offered and avoided for a
@@ -73,6 +74,15 @@ run 1 "$bin/kb-verify" --db "$db" --release r1 --against "$work/after.kb" --form
 run 1 sh -c "\"$bin/kb\" diff tests/sarif/violated.kb \"$work/after.kb\" --format json >\"$out/kb-diff/changed.json\""
 run 0 sh -c "\"$bin/kb\" diff tests/sarif/violated.kb tests/sarif/violated.kb --format json >\"$out/kb-diff/same.json\""
 run 1 sh -c "\"$bin/kb\" diff --db \"$db\" r1 \"$work/after.kb\" --format json >\"$out/kb-diff/release.json\""
+
+# Proof dossiers: of release r1 (no earlier release), of r2 (the diff
+# against r1 inside) and of source files (no stored versions).
+run 1 "$bin/kb-verify" --db "$db" --release r1 --dossier "$work/dossier-r1" --quiet
+run 0 "$bin/kb" import --db "$db" "$work/after.kb" --author ci --reason "schema test"
+run 0 "$bin/kb" release --db "$db" r2 --author ci
+run 0 "$bin/kb-verify" --db "$db" --release r2 --dossier "$work/dossier-r2" --quiet
+run 1 "$bin/kb-verify" tests/sarif/violated.kb --dossier "$work/dossier-files" --quiet
+for d in r1 r2 files; do cp "$work/dossier-$d/dossier.json" "$out/kb-dossier/$d.json"; done
 
 # kb test: every vignette passes with coverage; failing cases.
 run 0 "$bin/kb" test --source kb/guidelines tests/vignettes --coverage --format json --out "$out/kb-test-report/vignettes.json"
@@ -120,6 +130,7 @@ node -e '
   if (!read("kb-diff/changed.json").answers.some(a => a.status === "changed")) problems.push("the diff changes no answer");
   if (!read("kb-verify-report/release.json").obligations.some(o => o.rests_on.some(r => Number.isInteger(r.version))))
     problems.push("the release report has no numbered version");
+  if (!read("kb-dossier/r2.json").diff) problems.push("the r2 dossier has no diff");
   if (!read("kb-test-report/vignettes.json").coverage) problems.push("no coverage part");
   if (!read("kb-recommendation/conflict.json").conflicts.length) problems.push("no conflict");
   const lines = fs.readdirSync(d + "/kb-recommendation-line").map(f => read("kb-recommendation-line/" + f));
@@ -139,7 +150,7 @@ ajv_validate() {
     -s "schemas/$s.schema.json" "${r[@]}" "$@"
 }
 used=()
-for s in kb-verify-report kb-diff kb-test-report kb-recommendation kb-recommendation-line; do
+for s in "${schemas[@]}"; do
   if ! ajv_validate "$s" -d "$out/$s/*.json" >"$work/ajv.out" 2>&1; then
     echo "FAIL: an output does not follow schemas/$s.schema.json:"; grep -v ' valid$' "$work/ajv.out" | head -40; exit 1
   fi
@@ -203,6 +214,13 @@ reject kb-recommendation kb-recommendation/conflict.json 'j.actions[0].rules[0].
 reject kb-recommendation-line kb-recommendation-line/line-000.json 'j.error = "bad"'
 reject kb-recommendation-line kb-recommendation-line/line-000.json 'j.line = 0'
 reject kb-recommendation-line kb-recommendation-line/line-000.json 'delete j.result'
+reject kb-dossier kb-dossier/r2.json 'j.schema = "kb-verify-report/2"'
+reject kb-dossier kb-dossier/r2.json 'delete j.smt2'
+reject kb-dossier kb-dossier/r2.json 'j.smt2[Object.keys(j.smt2)[0]].expect = "proved"'
+reject kb-dossier kb-dossier/r2.json 'j.versions[Object.keys(j.versions)[0]] = "1"'
+reject kb-dossier kb-dossier/r2.json 'j.date = "29/11/2026"'
+reject kb-dossier kb-dossier/r2.json 'j.diff.exit_code = 7'
+reject kb-dossier kb-dossier/r2.json 'j.obligations[0].kind = "test"'
 for list in "$work"/broken/*.list; do
   s=${list##*/}; s=${s%.list}
   ajv_validate "$s" -d "$work/broken/$s/*.json" >"$work/ajv.out" 2>&1 || true
