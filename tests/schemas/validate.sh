@@ -164,19 +164,14 @@ for f in schemas/*.schema.json; do
   [[ " ${used[*]} " == *" $s "* ]] || { echo "FAIL: schemas/$s.schema.json is checked against no output"; exit 1; }
 done
 
-# Broken copies: each must be rejected. "reject SCHEMA SOURCE JS" edits the
-# parsed SOURCE (as j) with JS into a copy that must fail SCHEMA; the copies
-# of one schema are validated in one ajv run (node starts slowly), which
-# must name each of them invalid.
+# Broken copies: each must be rejected. "reject SCHEMA SOURCE JS" asks for a
+# copy of SOURCE, parsed as j and edited by JS, that must fail SCHEMA. One
+# node run writes all the copies and one ajv run per schema validates them
+# (node starts slowly); ajv must name each copy invalid.
 broken=0
 reject() {
-  local s=$1 src=$2 edit=$3
   broken=$((broken + 1))
-  mkdir -p "$work/broken/$s"
-  echo "$broken: $src ($edit)" >>"$work/broken/$s.list"
-  node -e 'const fs = require("fs"); const j = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
-           eval(process.argv[3]); fs.writeFileSync(process.argv[2], JSON.stringify(j));' \
-    "$out/$src" "$work/broken/$s/$broken.json" "$edit"
+  printf '%s\t%s\t%s\t%s\n' "$broken" "$1" "$2" "$3" >>"$work/broken.tsv"
 }
 V=kb-verify-report/violated-against-mutate.json
 reject kb-verify-report $V 'j.schema = "kb-verify-report/1"'
@@ -221,6 +216,18 @@ reject kb-dossier kb-dossier/r2.json 'j.versions[Object.keys(j.versions)[0]] = "
 reject kb-dossier kb-dossier/r2.json 'j.date = "29/11/2026"'
 reject kb-dossier kb-dossier/r2.json 'j.diff.exit_code = 7'
 reject kb-dossier kb-dossier/r2.json 'j.obligations[0].kind = "test"'
+node -e '
+  const fs = require("fs");
+  const [list, out, dir] = process.argv.slice(1);
+  for (const row of fs.readFileSync(list, "utf8").split("\n").filter(Boolean)) {
+    const [n, schema, src, edit] = row.split("\t");
+    const j = JSON.parse(fs.readFileSync(out + "/" + src, "utf8"));
+    eval(edit);
+    fs.mkdirSync(dir + "/" + schema, {recursive: true});
+    fs.writeFileSync(dir + "/" + schema + "/" + n + ".json", JSON.stringify(j));
+    fs.appendFileSync(dir + "/" + schema + ".list", n + ": " + src + " (" + edit + ")\n");
+  }
+' "$work/broken.tsv" "$out" "$work/broken"
 for list in "$work"/broken/*.list; do
   s=${list##*/}; s=${s%.list}
   ajv_validate "$s" -d "$work/broken/$s/*.json" >"$work/ajv.out" 2>&1 || true
