@@ -113,7 +113,7 @@ echo '{"board": true, "bone": true}' >"$work/conflict-patient.json"
 run 1 sh -c "\"$bin/kb\" recommend --source \"$work/conflict.kb\" --patient \"$work/conflict-patient.json\" --format json >\"$out/kb-recommendation/conflict.json\""
 run 2 sh -c "\"$bin/kb\" recommend --source kb/guidelines --patient \"$work/cohort.jsonl\" --batch >\"$work/batch.jsonl\""
 split -l 1 -d -a 3 --additional-suffix=.json "$work/batch.jsonl" "$out/kb-recommendation-line/line-"
-echo "outputs: $(ls "$out"/kb-*/ | grep -c '\.json$') JSON documents ($n single patients, $(wc -l <"$work/batch.jsonl") batch lines)"
+echo "outputs: $(find "$out"/kb-*/ -name '*.json' | wc -l) JSON documents ($n single patients, $(wc -l <"$work/batch.jsonl") batch lines)"
 
 # The outputs must exercise the optional parts the schemas describe, or
 # validating them proves little.
