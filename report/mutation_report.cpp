@@ -98,7 +98,8 @@ nlohmann::json mutation_to_json(const MutationReport& r, const kb::Guideline& g,
   for (MutantStatus s : {MutantStatus::Killed, MutantStatus::Survived, MutantStatus::Equivalent, MutantStatus::Unknown,
                          MutantStatus::Disagreement})
     counts[mutant_status_name(s)] = r.count(s);
-  return {{"score", r.score()},
+  return {{"schema", "kb-mutation/1"},
+          {"score", r.score()},
           {"min_score", min_score ? nlohmann::json(*min_score) : nlohmann::json(nullptr)},
           {"failed", mutation_fails(r, min_score)},
           {"mutants_total", r.results.size()},

@@ -74,7 +74,13 @@ int one(const Recommender& r, const RecommendArgs& args, std::istream& src, cons
   Outcome o;
   r.evaluate(*p.patient, o);
   const Guideline& g = r.guideline();
-  out << (args.format == "json" ? dump(outcome_to_json(g, o), 2) + "\n" : outcome_to_text(g, o));
+  if (args.format == "json") {
+    json j = outcome_to_json(g, o);
+    j["schema"] = kRecommendationSchema;
+    out << dump(j, 2) + "\n";
+  } else {
+    out << outcome_to_text(g, o);
+  }
   return has_conflict(o) ? 1 : 0;
 }
 
@@ -91,11 +97,11 @@ int batch(const Recommender& r, std::istream& src, const std::string& name, std:
       std::string error = got == Read::TooLong ? "line longer than " + std::to_string(kMaxPatientBytes) + " bytes"
                                                : "cannot read: " + why;
       err << at + error + "; the batch stops here\n";
-      out << dump({{"line", n}, {"error", error}}) + "\n";
+      out << dump({{"schema", kRecommendationLineSchema}, {"line", n}, {"error", error}}) + "\n";
       return 2;
     }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json result = {{"line", n}};
+    json result = {{"schema", kRecommendationLineSchema}, {"line", n}};
     PatientResult p = patient_from_text(r, line);
     if (!p.patient) {
       err << at + (p.fact.empty() ? "" : "fact '" + p.fact + "': ") + p.error + "\n";

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent set-up: installs missing Debian packages, configures and builds
 # into build/ (Release unless BUILD_TYPE says otherwise), and installs the
-# SARIF Multitool (npm) into build/node_modules for the SARIF validation test. Extra CMake options
+# SARIF Multitool and ajv-cli (npm) into build/node_modules for the SARIF and
+# JSON schema validation tests. Extra CMake options
 # may be passed in CMAKE_ARGS, e.g. CMAKE_ARGS=-DKB_SANITIZE=ON BUILD_DIR=build-asan;
 # SETUP_TARGETS limits the build to some targets (tools/fuzz.sh).
 set -euo pipefail
@@ -37,17 +38,23 @@ if ! cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}" >"$build_dir/build
 fi
 grep -E 'warning:' "$build_dir/build.log" >&2 || true
 
-# The SARIF Multitool validates the SARIF logs in ctest (sarif_logs_validate).
-# Installed locally (never globally, never committed), pinned, once; a
-# failure (no registry) only skips that test.
+# Two npm tools for validation tests, installed locally (never globally,
+# never committed), pinned, once: the SARIF Multitool validates the SARIF logs
+# (sarif_logs_validate) and ajv-cli the JSON outputs against schemas/
+# (json_schemas_validate). Both are named in one npm call, since npm removes
+# from node_modules what a later --no-save install does not name. A failure
+# (no registry) only skips those tests.
 multitool_version=5.7.0
+ajv_cli_version=5.0.0
 multitool="$build_dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
-if [ -z "${SETUP_TARGETS:-}" ] && command -v npm >/dev/null && { [ ! -f "$multitool" ] || ! grep -q "\"version\": \"$multitool_version\"" \
-     "$build_dir/node_modules/@microsoft/sarif-multitool/package.json" 2>/dev/null; }; then
+# installed NAME VERSION: node_modules has package NAME at VERSION.
+installed() { grep -q "\"version\": \"$2\"" "$build_dir/node_modules/$1/package.json" 2>/dev/null; }
+if [ -z "${SETUP_TARGETS:-}" ] && command -v npm >/dev/null && { [ ! -f "$multitool" ] || [ ! -x "$build_dir/node_modules/.bin/ajv" ] ||
+     ! installed @microsoft/sarif-multitool "$multitool_version" || ! installed ajv-cli "$ajv_cli_version"; }; then
   if npm install --prefix "$build_dir" --no-save --no-audit --no-fund --loglevel=error \
-       "@microsoft/sarif-multitool@$multitool_version" >"$build_dir/npm.log" 2>&1; then
+       "@microsoft/sarif-multitool@$multitool_version" "ajv-cli@$ajv_cli_version" >"$build_dir/npm.log" 2>&1; then
     chmod u+x "$multitool"  # its postinstall script, which npm may not run
   else
-    echo "setup: could not install @microsoft/sarif-multitool (log: $build_dir/npm.log); the SARIF validation test will be skipped" >&2
+    echo "setup: could not install @microsoft/sarif-multitool and ajv-cli (log: $build_dir/npm.log); the SARIF and JSON schema validation tests will be skipped" >&2
   fi
 fi

@@ -37,6 +37,7 @@ TEST(Recommend, one_patient_as_json_names_rules_and_evidence) {
   CliRun r = kb_run(with_sources({"recommend", "--patient", "-", "--format", "json"}), vignette_patient(kVignette).dump());
   ASSERT_EQ(r.code, 0) << r.err;
   json j = json::parse(r.out);
+  EXPECT_EQ(j["schema"], "kb-recommendation/1");
   bool mdt = false;
   for (const auto& a : j["actions"]) {
     if (a["action"] != "mdt") continue;
@@ -69,6 +70,7 @@ TEST(Recommend, batch_reports_a_bad_line_and_processes_the_rest) {
   std::vector<json> out;
   for (std::string l; std::getline(lines, l);) out.push_back(json::parse(l));
   ASSERT_EQ(out.size(), 4u);
+  for (const json& l : out) EXPECT_EQ(l["schema"], "kb-recommendation-line/1") << l;
   EXPECT_EQ(out[0]["line"], 1);
   EXPECT_TRUE(out[0].contains("result"));
   EXPECT_EQ(out[1]["line"], 2);

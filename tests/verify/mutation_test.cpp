@@ -103,6 +103,7 @@ TEST(KbVerifyMutate, reports_score_survivors_and_fails_below_min_score) {
   auto failing = kb::testing::run_kb_verify({f, "--min-score", "99", "--format", "json"});
   EXPECT_EQ(failing.code, 1);
   nlohmann::json j = nlohmann::json::parse(failing.out);
+  EXPECT_EQ(j["mutation"]["schema"], "kb-mutation/1");
   EXPECT_TRUE(j["mutation"]["failed"].get<bool>());
   EXPECT_EQ(j["mutation"]["restating"], nlohmann::json::array({"RESTATE"}));
   auto junit = kb::testing::run_kb_verify({f, "--min-score", "1", "--format", "junit"});

@@ -19,7 +19,8 @@ namespace verify {
     @param min_score the --min-score threshold, when given */
 std::string mutation_to_text(const MutationReport& r, const kb::Guideline& g, std::optional<double> min_score);
 
-/** The same as JSON (docs/kb-verify.md, "mutation"). */
+/** The same as JSON (docs/kb-verify.md, "mutation"), with "schema":
+    "kb-mutation/1" (schemas/kb-mutation.schema.json). */
 nlohmann::json mutation_to_json(const MutationReport& r, const kb::Guideline& g, std::optional<double> min_score);
 
 /** Appends to `testsuites` one JUnit <testsuite> with a test case per

@@ -15,6 +15,13 @@ namespace kb::cli {
     a longer batch line ends the batch (exit 2). */
 inline constexpr std::size_t kMaxPatientBytes = std::size_t{1} << 20;
 
+/** The "schema" member of a one-patient JSON answer (schemas/kb-recommendation.schema.json);
+    the number goes up when a change could break a reader. */
+inline constexpr const char* kRecommendationSchema = "kb-recommendation/1";
+
+/** The "schema" member of each --batch output line (schemas/kb-recommendation-line.schema.json). */
+inline constexpr const char* kRecommendationLineSchema = "kb-recommendation-line/1";
+
 /** Options of `kb recommend`. */
 struct RecommendArgs {
   std::string patient;          ///< file, or "-" for standard input
