@@ -28,7 +28,7 @@ run() {
 }
 
 # The outputs, grouped by the schema they must follow (one folder per schema).
-schemas=(kb-verify-report kb-diff kb-test-report kb-recommendation kb-recommendation-line kb-dossier)
+schemas=(kb-verify-report kb-diff kb-test-report kb-recommendation kb-recommendation-line kb-dossier kb-readings)
 for s in "${schemas[@]}"; do mkdir -p "$work/$s"; done
 out=$work
 
@@ -63,6 +63,9 @@ cmp -s tests/sarif/violated.kb "$work/after.kb" && { echo "FAIL: the diff's afte
 run 0 "$bin/kb-verify" kb/guidelines --tests tests/vignettes --format json --quiet --out "$out/kb-verify-report/bundled.json"
 run 1 "$bin/kb-verify" tests/sarif/violated.kb --tests tests/sarif/cases --against "$work/after.kb" --mutate \
       --format json --quiet --out "$out/kb-verify-report/violated-against-mutate.json"
+run 1 "$bin/kb-verify" tests/schemas/readings.kb --format json --quiet --out "$out/kb-verify-report/readings.json"
+run 0 sh -c "\"$bin/kb\" readings tests/schemas/readings.kb --format json >\"$out/kb-readings/readings.json\""
+run 0 sh -c "\"$bin/kb\" readings tests/sarif/violated.kb --format json >\"$out/kb-readings/none.json\""
 db=$work/kb.sqlite
 run 0 "$bin/kb" init --db "$db"
 run 0 "$bin/kb" import --db "$db" tests/sarif/violated.kb --author ci --reason "schema test"
@@ -128,6 +131,11 @@ node -e '
   for (const s of ["violated", "failed", "passed", "waived", "warning"]) if (!st.has(s)) problems.push("no " + s + " obligation");
   if (!v.mutation.mutants.some(m => m.status === "survived")) problems.push("no surviving mutant");
   if (!read("kb-diff/changed.json").answers.some(a => a.status === "changed")) problems.push("the diff changes no answer");
+  const rd = read("kb-verify-report/readings.json");
+  if (!rd.obligations.some(o => o.reading) || !rd.obligations.some(o => o.failing_values) ||
+      !rd.obligations.some(o => o.parameters) || !rd.obligations.some(o => o.rests_on.some(r => r.kind === "question")))
+    problems.push("the readings report has no reading, failing values, parameters or question");
+  if (!read("kb-readings/readings.json").questions.length) problems.push("kb readings shows no question");
   if (!read("kb-verify-report/release.json").obligations.some(o => o.rests_on.some(r => Number.isInteger(r.version))))
     problems.push("the release report has no numbered version");
   if (!read("kb-dossier/r2.json").diff) problems.push("the r2 dossier has no diff");
@@ -194,6 +202,14 @@ reject kb-verify-report $V 'j.mutation.mutants[0].op = "flip"'
 reject kb-verify-report $V 'delete j.mutation.schema'
 reject kb-verify-report $V 'j.mutation.mutants.find(m => m.status === "survived").killed_by = ["property:X"]'
 reject kb-verify-report $V 'j.mutation.score = 120'
+R=kb-verify-report/readings.json
+reject kb-verify-report $R 'delete j.summary.other_readings'
+reject kb-verify-report $R 'j.obligations.find(o => o.reading).reading.alternative = ""'
+reject kb-verify-report $R 'j.obligations.find(o => o.reading).id = "property:FLOOR-3"'
+reject kb-verify-report $R 'j.obligations.find(o => o.failing_values).failing_values.min_months.intervals = [[3]]'
+reject kb-verify-report $R 'delete j.obligations.find(o => o.rests_on.some(r => r.kind === "question")).rests_on.find(r => r.kind === "question").chosen'
+reject kb-readings kb-readings/readings.json 'delete j.questions[0].alternatives[1].diff'
+reject kb-readings kb-readings/readings.json 'j.questions[0].alternatives[0].diff = j.questions[0].alternatives[1].diff'
 reject kb-diff kb-diff/changed.json 'j.exit_code = 3'
 reject kb-diff kb-diff/changed.json 'delete j.answers.find(a => a.status === "changed").witness'
 reject kb-diff kb-diff/changed.json 'j.items.push({change: "renamed", kind: "rule", name: "X", before: "", after: "X@draft", text_diff: ""})'
