@@ -8,20 +8,6 @@
 namespace verify {
 namespace {
 
-std::string describe_ranges(const kb::Guideline& g, const std::vector<solver::FactRange>& ranges) {
-  std::string out;
-  for (const auto& r : ranges) {
-    int f = g.fact_index(r.fact);
-    std::string part;
-    if (f >= 0 && g.facts[f].fact_type.kind == kb::Type::Bool) part = r.lo ? r.fact : "not " + r.fact;
-    else if (f >= 0 && g.facts[f].fact_type.kind == kb::Type::Enum && r.lo == r.hi)
-      part = r.fact + "=" + g.facts[f].fact_type.values[r.lo];
-    else if (r.lo == r.hi) part = r.fact + "=" + std::to_string(r.lo);
-    else part = r.fact + " in " + std::to_string(r.lo) + ".." + std::to_string(r.hi);
-    out += (out.empty() ? "" : ", ") + part;
-  }
-  return out.empty() ? "no fact narrower than its range" : out;
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -52,7 +38,7 @@ std::string diff_to_text(const Diff& d, const kb::Guideline& after) {
     }
     out += "  " + std::string(answer_status_name(a.status)) + ": " + a.action + " " + a.message + "\n";
     if (a.status == AnswerStatus::Unknown) continue;
-    out += "    every affected patient has: " + describe_ranges(after, a.ranges) + "\n";
+    out += "    every affected patient has: " + fact_ranges_text(after, a.ranges) + "\n";
     out += "    witness: " + kb::describe_patient(after, *a.patient_after) + "\n";
     out += "    before: " + std::string(a.answer_before ? "yes" : "no") + " (rules: " + join(a.rules_before) +
            "); after: " + (a.answer_after ? "yes" : "no") + " (rules: " + join(a.rules_after) + ")\n";

@@ -79,6 +79,9 @@ std::string obligation_html(const kb::Guideline& g, const Obligation& o) {
     out += "</ul>\n";
   }
   if (o.witness) {
+    if (o.deciding)
+      out += "<p><strong>Fails for " + markup_escape(deciding_text(g, *o.deciding)) + "</strong>" +
+             "</p>\n";
     out += "<p>Patient: " + markup_escape(kb::describe_patient(g, *o.witness)) + "</p>\n";
     std::string fired;
     for (int f : o.fired) fired += (fired.empty() ? "" : ", ") + g.versioned_id(g.rules[f]);

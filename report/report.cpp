@@ -94,6 +94,39 @@ bool needs_attention(const Obligation& o) {
   return needs_attention(o.status);
 }
 
+std::string fact_ranges_text(const kb::Guideline& g, const std::vector<solver::FactRange>& ranges) {
+  std::string out;
+  for (const auto& r : ranges) {
+    int f = g.fact_index(r.fact);
+    std::string part;
+    if (f >= 0 && g.facts[f].fact_type.kind == kb::Type::Bool) part = r.lo ? r.fact : "not " + r.fact;
+    else if (f >= 0 && g.facts[f].fact_type.kind == kb::Type::Enum && r.lo == r.hi)
+      part = r.fact + "=" + g.facts[f].fact_type.values[static_cast<std::size_t>(r.lo)];
+    else if (r.lo == r.hi) part = r.fact + "=" + std::to_string(r.lo);
+    else part = r.fact + " in " + std::to_string(r.lo) + ".." + std::to_string(r.hi);
+    out += (out.empty() ? "" : ", ") + part;
+  }
+  return out.empty() ? "no fact narrower than its range" : out;
+}
+
+nlohmann::json fact_ranges_json(const kb::Guideline& g, const std::vector<solver::FactRange>& ranges) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& r : ranges) {
+    int f = g.fact_index(r.fact);
+    if (f < 0) continue;
+    const kb::FactType& t = g.facts[f].fact_type;
+    if (r.lo != r.hi) out.push_back({{"fact", r.fact}, {"range", {r.lo, r.hi}}});
+    else if (t.kind == kb::Type::Bool) out.push_back({{"fact", r.fact}, {"value", r.lo != 0}});
+    else if (t.kind == kb::Type::Enum) out.push_back({{"fact", r.fact}, {"value", t.values[static_cast<std::size_t>(r.lo)]}});
+    else out.push_back({{"fact", r.fact}, {"value", r.lo}});
+  }
+  return out;
+}
+
+std::string deciding_text(const kb::Guideline& g, const std::vector<solver::FactRange>& deciding) {
+  return deciding.empty() ? "every valid patient" : "every valid patient with " + fact_ranges_text(g, deciding);
+}
+
 std::string reading_text(const kb::Guideline& g, const Reading& r) {
   const kb::Item& q = g.questions.at(static_cast<std::size_t>(r.question));
   return q.name + "=" + q.fact_type.values.at(static_cast<std::size_t>(r.alternative));
@@ -223,6 +256,8 @@ std::string obligation_text(const Obligation& o, const kb::Guideline& g, const T
     if (!items.empty()) out += "      rests on: " + join(items) + "\n";
   }
   if (o.witness && attention) {
+    if (o.deciding)
+      out += "      fails for " + deciding_text(g, *o.deciding) + "\n";
     out += "      patient: " + patient_text(g, *o.witness, o.rests_on) + "\n";
     if (std::string params = witness_params_text(o, g); !params.empty()) out += "      with " + params + "\n";
     std::vector<std::string> fired = fired_ids(o, g);
@@ -312,6 +347,7 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
                         {"evidence", o.evidence},
                         {"fired", fired_ids(o, g)}};
     j["counterexample"] = o.witness ? kb::patient_to_json(g, *o.witness) : nlohmann::json(nullptr);
+    if (o.deciding) j["deciding_facts"] = fact_ranges_json(g, *o.deciding);
     if (o.witness && !g.params.empty()) {
       nlohmann::json params = nlohmann::json::object();
       for (std::size_t i = 0; i < o.witness_params.size() && i < g.params.size(); ++i)
@@ -359,6 +395,7 @@ std::string failure_text(const Obligation& o, const kb::Guideline& g) {
   std::string out = location_of(o, g).str() + ": " + o.id + ": " + o.description + "\n" + o.message + "\n";
   if (o.kind == Kind::Test) out += "advice:\n" + advice_table(o, g, "  ");
   if (o.witness) {
+    if (o.deciding) out += "fails for " + deciding_text(g, *o.deciding) + "\n";
     auto [facts, read] = ordered_facts(g, *o.witness, o.rests_on);
     out += "patient (" + plural(read, "fact") + " the verdict reads, then the others):\n";
     for (const std::string& f : facts) out += "  " + f + "\n";

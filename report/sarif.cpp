@@ -200,6 +200,10 @@ SarifRun sarif_run(const Report& r, const kb::Guideline& g, const Subject& s, bo
     res.properties["obligation"] = o.id;
     res.properties["status"] = status_name(o.status);
     if (o.witness) res.properties["patient"] = kb::patient_to_json(g, *o.witness);
+    if (o.deciding) {
+      res.properties["decidingFacts"] = fact_ranges_json(g, *o.deciding);
+      res.finding.message += "; fails for " + deciding_text(g, *o.deciding);
+    }
     json fired = json::array();
     for (int k : o.fired) fired.push_back(g.versioned_id(g.rules[k]));
     if (!fired.empty()) res.properties["rulesFired"] = fired;

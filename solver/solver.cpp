@@ -370,6 +370,81 @@ kb::Outcome Solver::outcome_for(const kb::Patient& patient, const std::vector<st
   });
 }
 
+std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index, const kb::Patient& witness,
+                                              const std::vector<std::int64_t>& params, const std::vector<int>& keep_last) {
+  return guarded([&]() -> std::optional<std::vector<FactRange>> {
+    Encoding& m = impl_->e;
+    const Guideline& g = m.g;
+    auto [query, with_rules] = m.query(q, index);
+    z3::expr fixed_params = m.ctx.bool_val(true);
+    for (std::size_t i = 0; i < m.params.size(); ++i) fixed_params = fixed_params && m.params[i] == m.ctx.int_val(params.at(i));
+    // Per fact: kept or not, and its range when kept.
+    const std::size_t n = g.facts.size();
+    std::vector<bool> kept(n, true);
+    std::vector<std::int64_t> lo(witness.begin(), witness.end()), hi(witness.begin(), witness.end());
+    auto fact_in = [&](std::size_t f) {
+      const z3::expr& x = m.facts[f];
+      if (x.is_bool()) return lo[f] ? x : !x;
+      return x >= m.ctx.int_val(lo[f]) && x <= m.ctx.int_val(hi[f]);
+    };
+    // Unsat: every valid patient within the kept ranges satisfies the query.
+    RuleSet all;
+    auto decides = [&]() -> std::optional<bool> {
+      z3::expr within = fixed_params && !query;
+      for (std::size_t f = 0; f < n; ++f)
+        if (kept[f]) within = within && fact_in(f);
+      Answer a = m.check(within, with_rules ? &all : nullptr, false);
+      if (a.verdict == Verdict::Unknown) return std::nullopt;
+      return a.verdict == Verdict::Unsat;
+    };
+    std::optional<bool> start = decides();
+    if (!start || !*start) return std::optional<std::vector<FactRange>>{};
+    std::vector<std::size_t> order;
+    std::vector<bool> last(n, false);
+    for (int f : keep_last)
+      if (f >= 0 && static_cast<std::size_t>(f) < n) last[static_cast<std::size_t>(f)] = true;
+    for (int pass = 0; pass < 2; ++pass)
+      for (std::size_t f = 0; f < n; ++f)
+        if (last[f] == (pass == 1)) order.push_back(f);
+    for (std::size_t f : order) {
+      kept[f] = false;
+      std::optional<bool> ok = decides();
+      if (!ok) return std::optional<std::vector<FactRange>>{};
+      if (!*ok) kept[f] = true;
+    }
+    // Widen each kept int fact: "still decides" is monotone in each bound.
+    for (std::size_t f : order) {
+      const kb::Item& fact = g.facts[f];
+      if (!kept[f] || fact.fact_type.kind != kb::Type::Int) continue;
+      for (int side = 0; side < 2; ++side) {
+        std::int64_t good = side == 0 ? lo[f] : hi[f];
+        std::int64_t bad_end = side == 0 ? fact.fact_type.lo : fact.fact_type.hi;
+        if (good == bad_end) continue;
+        // Try the whole way first (the common case), then bisect.
+        (side == 0 ? lo[f] : hi[f]) = bad_end;
+        std::optional<bool> ok = decides();
+        if (!ok) return std::optional<std::vector<FactRange>>{};
+        if (*ok) continue;
+        std::int64_t bad = bad_end;  // good decides, bad does not
+        while ((side == 0 ? good - bad : bad - good) > 1) {
+          std::int64_t mid = side == 0 ? bad + (good - bad) / 2 : good + (bad - good) / 2;
+          (side == 0 ? lo[f] : hi[f]) = mid;
+          ok = decides();
+          if (!ok) return std::optional<std::vector<FactRange>>{};
+          (*ok ? good : bad) = mid;
+        }
+        (side == 0 ? lo[f] : hi[f]) = good;
+      }
+    }
+    std::optional<bool> final_check = decides();  // re-checked as a whole
+    if (!final_check || !*final_check) return std::optional<std::vector<FactRange>>{};
+    std::vector<FactRange> out;
+    for (std::size_t f = 0; f < n; ++f)
+      if (kept[f]) out.push_back({g.facts[f].name, lo[f], hi[f]});
+    return out;
+  });
+}
+
 ParamValues Solver::values_where(Query q, int index, int param) {
   return guarded([&] {
     Encoding& m = impl_->e;

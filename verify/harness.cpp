@@ -239,6 +239,7 @@ class Harness {
       return disagree(o, "the solver's counterexample satisfies the property when evaluated", "property violated",
                       "property holds (" + kb::actions_text(g_, d->concrete) + ")");
     settle(o, Status::Violated, "a valid patient breaks it" + failing_values(o, solver::Query::PropertyFails, p));
+    explain(o, solver::Query::PropertyFails, p);
   }
 
   void conflict(int a) {
@@ -260,6 +261,18 @@ class Harness {
       return disagree(o, "the solver's conflict does not occur when evaluated", "", "");
     settle(o, Status::Conflict, action.name + " is both offered and avoided for a valid patient" +
                                     failing_values(o, solver::Query::Conflict, a));
+    explain(o, solver::Query::Conflict, a);
+  }
+
+  // The deciding facts of a violation's witness, trying first to drop the
+  // facts neither the subject nor the fired rules read.
+  void explain(Obligation& o, solver::Query q, int index) {
+    std::vector<ItemRef> roots{o.subject};
+    for (int r : o.fired) roots.push_back({ItemKind::Rule, r});
+    std::vector<int> read;
+    for (ItemRef ref : kb::dependency_closure(g_, roots))
+      if (ref.kind == ItemKind::Fact) read.push_back(ref.index);
+    o.deciding = s_.deciding_facts(q, index, *o.witness, o.witness_params, read);
   }
 
   // Fills o.failing_values for every parameter with more than one allowed

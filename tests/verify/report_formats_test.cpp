@@ -284,7 +284,7 @@ TEST(Junit, control_characters_and_broken_utf8_in_a_message_still_give_well_form
   o.status = verify::Status::Violated;
   o.message = std::string("bell \x07 escape \x1b[31m broken \xff\xfe end \xc3\xa9");
   r.obligations.push_back(o);
-  std::string xml = verify::to_junit(r, *g, {"files g.kb", "0", "t"}, false);
+  std::string xml = verify::to_junit(r, *g, {"files g.kb", "0", "t", "kb-verify", ""}, false);
   pugi::xml_document doc;
   pugi::xml_parse_result parsed = doc.load_string(xml.c_str());
   ASSERT_TRUE(parsed) << parsed.description() << "\n" << xml;

@@ -11,6 +11,7 @@
 
 #include "kb/eval/recommender.h"
 #include "kb/lang/parser.h"
+#include "kb/lang/printer.h"
 #include "kb/model/checker.h"
 #include "solver/solver.h"
 #include "tests/common/bundled.h"
@@ -180,6 +181,105 @@ TEST(DifferentialSoundness, proved_properties_hold_for_100000_patients_and_witne
   EXPECT_GT(violated, 0u);  // witnesses were produced and replayed
   RecordProperty("proved", static_cast<int>(proved));
   RecordProperty("rejected_by_int_range", static_cast<int>(rejected));
+}
+
+}  // namespace
+
+namespace {
+
+// Deciding facts (docs/kb-verify.md, "Deciding facts"), checked independently
+// of how they were found: every valid completion of them violates (asked of
+// the solver as its own query, and sampled through the recommender), and
+// dropping any one admits a completion that does not (found by the solver and
+// replayed through the recommender).
+TEST(DecidingFacts, every_completion_violates_and_no_fact_can_be_dropped) {
+  std::size_t explained = 0, sampled = 0;
+  for (std::uint32_t seed = 1; explained < 25 && seed < 2000; ++seed) {
+    std::string text = kb::testing::RandomGuideline(seed, false).source();
+    kb::Diagnostics d;
+    auto g = kb::check(kb::parse_source("random.kb", text, d), d);
+    if (!g || g->properties.empty()) continue;
+    verify::Options options;
+    options.lints = false;
+    verify::Report report = verify::run(*g, options);
+    for (const verify::Obligation& o : report.obligations) {
+      if (o.kind != verify::Kind::Property || o.status != verify::Status::Violated || o.reading) continue;
+      ASSERT_TRUE(o.deciding) << o.id << " has no deciding facts\n" << text;
+      ++explained;
+      kb::Guideline at = kb::with_param_values(*g, o.witness_params);
+      kb::Recommender rec(at);
+      // A property that fails for a patient within the ranges, or holds: asked as a property of its own.
+      auto within = [&](const std::vector<solver::FactRange>& ranges) {
+        std::string cond;
+        for (const auto& r : ranges) {
+          const kb::Item& f = g->facts[static_cast<std::size_t>(g->fact_index(r.fact))];
+          std::string part;
+          if (f.fact_type.kind == kb::Type::Bool) part = r.lo ? f.name : "not " + f.name;
+          else if (f.fact_type.kind == kb::Type::Enum) part = f.name + " == " + f.fact_type.values[static_cast<std::size_t>(r.lo)];
+          else part = "(" + f.name + " >= " + std::to_string(r.lo) + " and " + f.name + " <= " + std::to_string(r.hi) + ")";
+          cond += (cond.empty() ? "" : " and ") + part;
+        }
+        return cond.empty() ? std::string("true") : cond;
+      };
+      auto decided = [&](const std::vector<solver::FactRange>& ranges) {
+        // "within implies not P" must be proved, with the parameters at the witness's values.
+        std::string probe = kb::print_item(g->properties[static_cast<std::size_t>(o.subject.index)]);
+        std::string source = text;
+        for (std::size_t i = 0; i < g->params.size(); ++i) {
+          const kb::Item& p = g->params[i];
+          std::string decl = "param " + p.name + " = " + std::to_string(p.param_value) + " allowed " +
+                             std::to_string(p.param_lo) + ".." + std::to_string(p.param_hi);
+          std::string fixed = "param " + p.name + " = " + std::to_string(o.witness_params[i]) + " allowed " +
+                              std::to_string(o.witness_params[i]) + ".." + std::to_string(o.witness_params[i]);
+          auto pos = source.find(decl);
+          if (pos != std::string::npos) source.replace(pos, decl.size(), fixed);
+        }
+        const kb::Item& prop = g->properties[static_cast<std::size_t>(o.subject.index)];
+        source += "\nproperty DECIDES-PROBE \"probe\" (" + within(ranges) + ") implies not (" +
+                  kb::print_expr(*prop.expr) + ")\n";
+        kb::Diagnostics pd;
+        auto pg = kb::check(kb::parse_source("probe.kb", source, pd), pd);
+        EXPECT_TRUE(pg) << pd.render({{"probe.kb", source}});
+        verify::Options po;
+        po.lints = false;
+        po.only = {{kb::ItemKind::Property, static_cast<int>(pg->properties.size()) - 1}};
+        verify::Report pr = verify::run(*pg, po);
+        return pr.obligations.at(0);
+      };
+      verify::Obligation all = decided(*o.deciding);
+      ASSERT_EQ(all.status, verify::Status::Proved) << o.id << ": " << all.message << "\n" << text;
+      // Sampled: valid patients within the deciding facts violate when the recommender evaluates them.
+      kb::testing::RandomPatient draw(rec);
+      std::mt19937 rng(seed);
+      kb::Outcome out;
+      for (int n = 0; n < 2000; ++n) {
+        auto p = draw.draw(rng);
+        if (!p) continue;
+        bool in = true;
+        for (const auto& r : *o.deciding) {
+          std::int64_t v = (*p)[static_cast<std::size_t>(g->fact_index(r.fact))];
+          in &= r.lo <= v && v <= r.hi;
+        }
+        if (!in) continue;
+        ++sampled;
+        rec.evaluate(*p, out);
+        ASSERT_FALSE(rec.property_holds(o.subject.index, *p, out)) << o.id << ": a completion holds\n" << text;
+      }
+      for (std::size_t drop = 0; drop < o.deciding->size(); ++drop) {
+        std::vector<solver::FactRange> fewer = *o.deciding;
+        fewer.erase(fewer.begin() + static_cast<long>(drop));
+        verify::Obligation one_less = decided(fewer);
+        ASSERT_EQ(one_less.status, verify::Status::Violated)
+            << o.id << ": dropping " << (*o.deciding)[drop].fact << " still decides\n" << text;
+        // Its witness (a completion that does not violate) replays: the property holds there.
+        ASSERT_TRUE(one_less.witness);
+        rec.evaluate(*one_less.witness, out);
+        ASSERT_TRUE(rec.property_holds(o.subject.index, *one_less.witness, out)) << text;
+      }
+    }
+  }
+  EXPECT_GE(explained, 25u);
+  RecordProperty("sampled_completions", static_cast<int>(sampled));
 }
 
 }  // namespace

@@ -73,6 +73,19 @@ bool needs_attention(Status s);
     (a property failing there is reported, never a failure). */
 bool needs_attention(const Obligation& o);
 
+/** Fact ranges for people: "board" / "not board" for a bool, "subtype=her2_pos"
+    for an enum, "months=3" or "months in 3..240" for an int; "no fact
+    narrower than its range" when empty. */
+std::string fact_ranges_text(const kb::Guideline& g, const std::vector<solver::FactRange>& ranges);
+
+/** Deciding facts as JSON: [{"fact": NAME, "value": V}] for a single value
+    (typed as in a patient), [{"fact": NAME, "range": [LO, HI]}] for an int range. */
+nlohmann::json fact_ranges_json(const kb::Guideline& g, const std::vector<solver::FactRange>& ranges);
+
+/** Deciding facts for people: "every valid patient with board, months in
+    3..5", or "every valid patient" when there are none. */
+std::string deciding_text(const kb::Guideline& g, const std::vector<solver::FactRange>& deciding);
+
 /** "QUESTION=ALTERNATIVE" of a reading. */
 std::string reading_text(const kb::Guideline& g, const Reading& r);
 

@@ -69,6 +69,17 @@ struct ParamValues {
 /** Most values of one parameter values_where() decides one by one. */
 inline constexpr std::int64_t kMaxEnumeratedValues = 256;
 
+/** A range of values of one fact: the values it takes over every patient a
+    change affects (DiffSolver), or a deciding fact of a witness (Solver). */
+struct FactRange {
+  std::string fact;  ///< the fact's name
+  /// @var lo
+  /// Lowest value, inclusive (bools 0/1, enums value indexes).
+  /// @var hi
+  /// Highest value, inclusive (bools 0/1, enums value indexes).
+  std::int64_t lo = 0, hi = 0;
+};
+
 /** Which rules a query assumes. */
 struct RuleSet {
   bool all = true;                ///< every rule (when false, only `only`)
@@ -124,6 +135,19 @@ class Solver {
       and version), the query, and (check-sat). It answers exactly as ask(). */
   std::string smt2(Query q, int index, const std::vector<std::string>& comments);
 
+  /** The deciding facts of `witness`, a patient for which query `q` about
+      `index` is Sat (with the parameters at `params`): facts, each kept at
+      the witness's value or, for an int, widened to the largest range around
+      it, such that every valid patient agreeing with them satisfies the query
+      (for PropertyFails: violates the property), and none can be dropped (a
+      prime implicant over facts). Facts are tried for dropping first those
+      not in `keep_last` (the facts the verdict reads), then those, each in
+      declaration order, so the answer is deterministic. The result is
+      re-checked. Empty when every valid patient satisfies the query;
+      nullopt when a check is unknown or the witness does not satisfy it. */
+  std::optional<std::vector<FactRange>> deciding_facts(Query q, int index, const kb::Patient& witness,
+                                        const std::vector<std::int64_t>& params, const std::vector<int>& keep_last);
+
   /** Z3's version string ("4.8.12"). */
   static std::string z3_version();
 
@@ -132,15 +156,6 @@ class Solver {
   std::unique_ptr<Impl> impl_;
 };
 
-/** The values one fact takes over every patient a change affects. */
-struct FactRange {
-  std::string fact;  ///< the fact's name
-  /// @var lo
-  /// Lowest value, inclusive (bools 0/1, enums value indexes).
-  /// @var hi
-  /// Highest value, inclusive (bools 0/1, enums value indexes).
-  std::int64_t lo = 0, hi = 0;
-};
 
 /** The answer to "does some patient get a different answer?". */
 struct DiffAnswer {

@@ -101,6 +101,11 @@ struct Obligation {
   /** Violated or conflict: per parameter whose allowed range has more than
       one value, the values for which some valid patient fails. */
   std::vector<ParamFailure> failing_values;
+  /** Violated or conflict: the deciding facts of the witness
+      (solver::Solver::deciding_facts): every valid patient agreeing with
+      them fails the same way, and none can be dropped (empty: every valid
+      patient fails). Nullopt when they could not be decided. */
+  std::optional<std::vector<solver::FactRange>> deciding;
   /** Set for an obligation checked under another alternative of a question
       than the chosen one: reported, never part of the exit code. Its id ends
       in "[QUESTION=ALTERNATIVE]". */
