@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "kb/store/ruleset.h"
@@ -72,9 +73,20 @@ std::vector<MutationRow> mutation_rows(const verify::MutationReport& m, const Gu
   return out;
 }
 
+// True when `db` and its folder can be written (then results are stored).
+bool writable(const std::string& db) {
+  std::error_code ec;
+  const std::filesystem::path folder = std::filesystem::absolute(db, ec).parent_path();
+  return ::access(db.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0;
+}
+
 // Stores the run against the release it checked (the draft when none).
 bool record(Store& store, const Args& a, const verify::Report& report, const verify::MutationReport* mutation,
             const Guideline& g, const verify::Subject& subject, int code, std::ostream& err) {
+  if (store.read_only()) {
+    err << "kb-verify: note: results not stored: " << store.path() << " is read-only\n";
+    return true;
+  }
   VerificationRun run;
   if (mutation) {
     run.mutation_score = mutation->score();
@@ -334,6 +346,7 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
     return kExitBadInput;
   }
   RuleSetSource source{a.files, a.db, a.release.empty() ? std::nullopt : std::optional<std::string>(a.release)};
+  source.mode = writable(a.db) ? OpenMode::Existing : OpenMode::ReadOnly;  // results are stored when it can
   LoadedRuleSet loaded = load_rule_set(source);
   if (!loaded.guideline) {
     err << loaded.error;
