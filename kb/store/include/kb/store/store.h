@@ -327,15 +327,17 @@ class Store {
 
   /** Seals a release named `name` pinning the current version of every live
       item; content_hash is sha256 over the sorted lines
-      "kind name version content_hash\n".
+      "kind name version content_hash\n". The release gets a ledger entry
+      after the entries of its pins; its entry_hash is the release's chain
+      head, which `key` (when given) signs in the same transaction
+      (release_signing_message).
       @param name letters, digits, '.', '_' and '-' (at most 200 characters)
       @param author who seals the release; non-empty
       @param reason why; stored as given (may be empty)
-      The release gets a ledger entry after the entries of its pins; its
-      entry_hash is the release's chain head, which `key` (when given) signs
-      in the same transaction (release_signing_message).
+      @param key a private key to sign the chain head with; nullptr: unsigned
       @return the release; Finding when the name is taken or the knowledge
-              base is empty; BadInput for a malformed name or empty author */
+              base is empty; BadInput for a malformed name, an empty author
+              or a public key */
   Result<ReleaseInfo> release(const std::string& name, const std::string& author, const std::string& reason,
                               const sign::Key* key = nullptr);
 
