@@ -146,7 +146,8 @@ std::string describe(const ItemVersion& r) {
 
 // "by alice at 2026-..., reason: ..." for conflict and show messages.
 std::string provenance(const ItemVersion& r) {
-  return std::string(r.retired ? "retired by " : "by ") + r.author + " at " + r.created_utc + ", reason: " + r.reason;
+  return std::string(r.retired ? "retired by " : "by ") + escape_control(r.author) + " at " +
+         escape_control(r.created_utc) + ", reason: " + escape_control(r.reason);
 }
 
 // The latest row of every item (retired or not), by key.
@@ -685,7 +686,7 @@ bool against_base(Plan& plan, const Merge& m, const std::string& key, const Text
       ChangeKind k = cur->retired ? ChangeKind::Retired : was ? ChangeKind::Changed : ChangeKind::Added;
       static const char* did[] = {"added", "changed", "retired"};
       plan.kept.push_back({k, cur->kind, cur->name, cur->version,
-                           cur->author + " " + did[static_cast<int>(k)] + " it after " + where + "; your input " +
+                           escape_control(cur->author) + " " + did[static_cast<int>(k)] + " it after " + where + "; your input " +
                                (k == ChangeKind::Added ? "does not have it" : "has it as it was then")});
     }
     return true;
@@ -947,7 +948,8 @@ Result<ReleaseInfo> Store::release(const std::string& name, const std::string& a
       st.bind(1, name);
       if (st.executeStep())
         return error(StoreErrorKind::Finding, "release '" + name + "' already exists (by " +
-                                                  st.getColumn(0).getString() + " at " + st.getColumn(1).getString() +
+                                                  escape_control(st.getColumn(0).getString()) + " at " +
+                                                  escape_control(st.getColumn(1).getString()) +
                                                   "); releases are immutable, choose another name");
     }
     std::vector<ItemVersion> rows = live_rows(*db_, std::nullopt);

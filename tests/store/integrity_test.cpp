@@ -389,6 +389,22 @@ TEST(Tamper, a_middle_row_rewritten_with_the_chain_recomputed_is_caught_by_the_k
   expect_caught(h, "the expected head " + h.head + " is not in the ledger", {"--expect-head", h.head});
 }
 
+TEST(Tamper, the_last_row_rewritten_with_the_chain_recomputed_is_caught_by_the_anchor) {
+  History h;
+  {
+    SQLite::Database raw(h.db, SQLite::OPEN_READWRITE);
+    for (const char* t : {"item_version_no_update", "ledger_no_update"}) raw.exec(std::string("DROP TRIGGER ") + t);
+    raw.exec("UPDATE item_version SET author = 'mallory', source = replace(source, '3..8', '3..6') WHERE seq = 10");
+  }
+  recompute_everything(h.db, 10);
+  {
+    SQLite::Database raw(h.db, SQLite::OPEN_READWRITE);
+    History::restore_triggers(raw);
+  }
+  EXPECT_EQ(h.audit({"--trust", h.pub}).code, 0) << "rows after the newest signed release are not covered by it";
+  expect_caught(h, "the expected head " + h.head + " is not in the ledger", {"--expect-head", h.head});
+}
+
 TEST(Tamper, a_stripped_or_forged_signature_is_caught_with_the_key) {
   History h;
   h.sql("DELETE FROM release_signature");
