@@ -200,10 +200,14 @@ int recheck(const std::string& dir, const std::vector<std::string>& trust, std::
         << " regenerated from the source and re-decided by z3 and cvc5, " << verify::plural(bad, "problem") << "\n";
     code = bad ? 1 : 0;
   }
-  if (sig.ok)
+  if (sig.ok && code == 0)
     out << "note: the manifest is signed by trusted key " << kb::sign::short_id(sig.key_id)
         << ", so these are the files that key's holder wrote; the re-check proves they are consistent with one "
            "another, with the guideline source they contain and with the answers of z3 and cvc5.\n";
+  else if (sig.ok)
+    out << "note: the manifest is signed by trusted key " << kb::sign::short_id(sig.key_id)
+        << ", but the dossier does not re-check: a file that does not match the signed manifest was changed after "
+           "signing.\n";
   else
     out << "note: without a signature, a re-check proves that the dossier's files are consistent with one another, "
            "with the guideline source they contain and with the answers of z3 and cvc5; it does not prove who wrote "

@@ -229,6 +229,13 @@ TEST_F(Dossier, a_signed_dossier_rechecks_with_the_trusted_key_and_tampering_is_
   EXPECT_TRUE(fails_with(ok, 0, "signature: MANIFEST.sha256 is signed by trusted key"));
   EXPECT_NE(ok.out.find("recheck ok: 5 files verified"), std::string::npos) << ok.out;
   EXPECT_NE(ok.out.find("these are the files that key's holder wrote"), std::string::npos) << ok.out;
+  // A file changed without touching the signed manifest: the manifest check names it.
+  const std::string html = read(d / "index.html");
+  write(d / "index.html", html + "<p>changed</p>\n");
+  CliRun changed = run_kb_verify({"--recheck", d.string(), "--trust", pub});
+  EXPECT_TRUE(fails_with(changed, 1, "FAIL  index.html: content does not match its manifest hash"));
+  EXPECT_NE(changed.out.find("but the dossier does not re-check"), std::string::npos) << changed.out;
+  write(d / "index.html", html);
   // Without --trust the signature file is known and not an unlisted file.
   EXPECT_TRUE(fails_with(recheck(d), 0, "recheck ok"));
   // Another key is not trusted.
