@@ -133,7 +133,7 @@ std::string index_html(const Report& r, const kb::Guideline& g, const Subject& s
 
 // The dossier's files: relative path -> content, MANIFEST.sha256 included.
 std::map<std::string, std::string> dossier_files(const Report& report, const kb::Guideline& g, const Subject& s,
-                                                 const std::optional<nlohmann::json>& diff) {
+                                                 const std::optional<nlohmann::json>& diff, const kb::sign::Key* key) {
   const std::string date = utc_date();
   std::map<std::string, std::string> files;
   solver::Solver solver(g, 0);
@@ -172,6 +172,7 @@ std::map<std::string, std::string> dossier_files(const Report& report, const kb:
   std::string manifest;
   for (const auto& [rel, text] : files) manifest += kb::sha256_hex(text) + "  " + rel + "\n";
   files["MANIFEST.sha256"] = manifest;
+  if (key) files[kSignatureFile] = manifest_signature(*key, manifest);
   return files;
 }
 
@@ -252,6 +253,7 @@ Existing inspect(const fs::path& target) {
   }
   for (const auto& [rel, hash] : m.listed) e.files.insert(rel);
   e.files.insert("MANIFEST.sha256");
+  if (fs::is_regular_file(fs::symlink_status(target / kSignatureFile, ec))) e.files.insert(kSignatureFile);
   return e;
 }
 
@@ -319,12 +321,12 @@ std::string swap_in(const fs::path& tmp, const fs::path& target, const Existing&
 }  // namespace
 
 std::string write_dossier(const std::string& dir, const Report& report, const kb::Guideline& g, const Subject& s,
-                          const std::optional<nlohmann::json>& diff) {
+                          const std::optional<nlohmann::json>& diff, const kb::sign::Key* key) {
   fs::path target = normalised_target(dir);
   if (target.empty()) return dir + " names no folder a dossier can be written to";
   Existing existing = inspect(target);
   if (!existing.problem.empty()) return existing.problem;
-  std::map<std::string, std::string> files = dossier_files(report, g, s, diff);
+  std::map<std::string, std::string> files = dossier_files(report, g, s, diff, key);
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   std::string problem;

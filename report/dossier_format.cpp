@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <algorithm>
 #include <sstream>
 
 #include "kb/hash/sha256.h"
@@ -186,6 +187,7 @@ void find_unlisted(const std::string& root, ManifestCheck& m) {
     fs::file_status st = it->symlink_status(sec);
     std::string rel = it->path().lexically_relative(root).generic_string();
     if (fs::is_directory(st) || rel == "MANIFEST.sha256" || m.listed.count(rel)) continue;
+    if (rel == kSignatureFile && fs::is_regular_file(st)) continue;  // checked by check_signature
     m.lines.push_back({printable(rel), "", "", "", false,
                        fs::is_regular_file(st) ? "not listed in the manifest" : "not a regular file, and not listed in the manifest"});
   }
@@ -193,6 +195,43 @@ void find_unlisted(const std::string& root, ManifestCheck& m) {
 }
 
 }  // namespace
+
+std::string manifest_signing_message(const std::string& manifest) { return "kb-dossier-manifest/1\n" + manifest; }
+
+std::string manifest_signature(const kb::sign::Key& key, const std::string& manifest) {
+  return "kb-dossier-signature/1\nkey " + key.id + "\nsignature " +
+         kb::sign::sign(key, manifest_signing_message(manifest)) + "\n";
+}
+
+SignatureCheck check_signature(const std::string& root, const std::vector<kb::sign::Key>& trusted) {
+  SignatureCheck c;
+  std::string sig, manifest;
+  std::string problem = read_inside(root, kSignatureFile, sig);
+  if (problem == "missing") {
+    c.problem = "the dossier is not signed (no MANIFEST.sha256.sig), so nothing shows who wrote it";
+    return c;
+  }
+  c.present = true;
+  if (!problem.empty()) return c.problem = problem, c;
+  if (problem = read_inside(root, "MANIFEST.sha256", manifest); !problem.empty())
+    return c.problem = "MANIFEST.sha256: " + problem, c;
+  std::istringstream lines(sig);
+  std::string head, key_word, sig_word, signature;
+  std::getline(lines, head);
+  lines >> key_word >> c.key_id >> sig_word >> signature;
+  if (head != "kb-dossier-signature/1" || key_word != "key" || sig_word != "signature" || c.key_id.size() != 64 ||
+      signature.size() != 128)
+    return c.problem = "malformed signature file (expected kb-dossier-signature/1, key, signature)", c;
+  auto key = std::find_if(trusted.begin(), trusted.end(), [&](const kb::sign::Key& k) { return k.id == c.key_id; });
+  if (key == trusted.end())
+    return c.problem = "signed by key " + kb::sign::short_id(printable(c.key_id)) + ", which is not a trusted key", c;
+  if (!kb::sign::verify(*key, manifest_signing_message(manifest), signature))
+    return c.problem = "the signature by key " + kb::sign::short_id(c.key_id) +
+                       " does not verify: MANIFEST.sha256 (or the signature) was changed after signing",
+           c;
+  c.ok = true;
+  return c;
+}
 
 ManifestCheck check_manifest(const std::string& root) {
   ManifestCheck m;

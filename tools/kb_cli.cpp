@@ -10,7 +10,9 @@
 
 #include "kb/hash/release_hash.h"
 #include "kb/model/guideline.h"
+#include "kb/lang/utf8.h"
 #include "kb/model/sources.h"
+#include "kb/sign/sign.h"
 #include "kb/store/ruleset.h"
 #include "kb/store/store.h"
 #include "report/diff_report.h"
@@ -33,6 +35,8 @@ struct Options {
   std::string db = kDefaultDb;
   std::vector<std::string> files;
   std::string author, reason, base, release, id, name;
+  std::string sign_key, expect_head;
+  std::vector<std::string> trust;
   bool prune = false, force = false, dry_run = false;
   RecommendArgs recommend;
   FmtArgs fmt;
@@ -178,7 +182,7 @@ int cmd_import(const Options& o, std::istream& in, std::ostream& out, std::ostre
 // `kb export [--release NAME]`: the items in the formatter's layout, after a
 // line naming the state they were read in (the base of a later import).
 int cmd_export(const Options& o, std::ostream& out, std::ostream& err) {
-  auto store = Store::open(o.db, OpenMode::Existing);
+  auto store = Store::open(o.db, OpenMode::ReadOnly);
   if (!store) return fail(store.error(), err);
   ImportBase state;
   auto g = store.value().load(o.release.empty() ? std::nullopt : std::optional(o.release), &state);
@@ -190,14 +194,15 @@ int cmd_export(const Options& o, std::ostream& out, std::ostream& err) {
 
 // `kb show`: a table of current items; `kb show ID`: one item's current text.
 int cmd_show(const Options& o, std::ostream& out, std::ostream& err) {
-  auto store = Store::open(o.db, OpenMode::Existing);
+  auto store = Store::open(o.db, OpenMode::ReadOnly);
   if (!store) return fail(store.error(), err);
   if (o.id.empty()) {
     auto items = store.value().current_items();
     if (!items) return fail(items.error(), err);
     std::vector<std::vector<std::string>> rows{{"KIND", "NAME", "VERSION", "AUTHOR", "TIME"}};
     for (const auto& r : items.value())
-      rows.push_back({item_kind_name(r.kind), r.name, std::to_string(r.version), r.author, r.created_utc});
+      rows.push_back({item_kind_name(r.kind), escape_control(r.name), std::to_string(r.version), escape_control(r.author),
+                      escape_control(r.created_utc)});
     print_table(rows, out);
     out << items.value().size() << " current items\n";
     return 0;
@@ -205,61 +210,104 @@ int cmd_show(const Options& o, std::ostream& out, std::ostream& err) {
   auto history = store.value().history(o.id);
   if (!history) return fail(history.error(), err);
   const ItemVersion& r = history.value().back();
-  out << item_kind_name(r.kind) << " " << r.name << " version " << r.version << (r.retired ? " (retired)" : "")
-      << "\nauthor:       " << r.author << "\ntime:         " << r.created_utc << "\nreason:       " << r.reason
-      << "\ncontent hash: " << r.content_hash << "\n";
+  out << item_kind_name(r.kind) << " " << escape_control(r.name) << " version " << r.version
+      << (r.retired ? " (retired)" : "") << "\nauthor:       " << escape_control(r.author)
+      << "\ntime:         " << escape_control(r.created_utc) << "\nreason:       " << escape_control(r.reason)
+      << "\ncontent hash: " << escape_control(r.content_hash) << "\n";
   if (!r.retired) out << "\n" << r.source;
   return 0;
 }
 
 // `kb history ID`: every version of one item.
 int cmd_history(const Options& o, std::ostream& out, std::ostream& err) {
-  auto store = Store::open(o.db, OpenMode::Existing);
+  auto store = Store::open(o.db, OpenMode::ReadOnly);
   if (!store) return fail(store.error(), err);
   auto history = store.value().history(o.id);
   if (!history) return fail(history.error(), err);
   const ItemVersion& last = history.value().back();
-  out << item_kind_name(last.kind) << " " << last.name << ": " << history.value().size() << " versions\n";
+  out << item_kind_name(last.kind) << " " << escape_control(last.name) << ": " << history.value().size() << " versions\n";
   std::vector<std::vector<std::string>> rows{{"VERSION", "TIME", "AUTHOR", "STATUS", "CONTENT-HASH", "REASON"}};
   for (const auto& r : history.value())
-    rows.push_back({std::to_string(r.version), r.created_utc, r.author, r.retired ? "retired" : "live", r.content_hash,
-                    r.reason});
+    rows.push_back({std::to_string(r.version), escape_control(r.created_utc), escape_control(r.author),
+                    r.retired ? "retired" : "live", escape_control(r.content_hash), escape_control(r.reason)});
   print_table(rows, out);
   return 0;
 }
 
 // `kb release NAME`: pin the current version of every item.
 int cmd_release(const Options& o, std::ostream& out, std::ostream& err) {
+  std::optional<sign::Key> key;
+  if (!o.sign_key.empty()) {
+    std::string problem;
+    key = sign::read_private_key(o.sign_key, problem);
+    if (!key) {
+      err << "kb: --sign-key: " << problem << "\n";
+      return kExitBadInput;
+    }
+  }
   auto store = Store::open(o.db, OpenMode::Existing);
   if (!store) return fail(store.error(), err);
-  auto rel = store.value().release(o.name, o.author, o.reason);
+  auto rel = store.value().release(o.name, o.author, o.reason, key ? &*key : nullptr);
   if (!rel) return fail(rel.error(), err);
   out << "release " << rel.value().name << ": " << rel.value().items << " items pinned, release hash "
-      << rel.value().content_hash << "\n";
+      << rel.value().content_hash << "\nchain head " << rel.value().chain_head
+      << (key ? ", signed with key " + sign::short_id(key->id) : std::string(", not signed")) << "\n";
   return 0;
 }
 
 // `kb releases`: the sealed releases, oldest first.
 int cmd_releases(const Options& o, std::ostream& out, std::ostream& err) {
-  auto store = Store::open(o.db, OpenMode::Existing);
+  auto store = Store::open(o.db, OpenMode::ReadOnly);
   if (!store) return fail(store.error(), err);
   auto rels = store.value().releases();
   if (!rels) return fail(rels.error(), err);
-  std::vector<std::vector<std::string>> rows{{"NAME", "TIME", "AUTHOR", "ITEMS", "RELEASE-HASH", "REASON"}};
-  for (const auto& r : rels.value())
-    rows.push_back({r.name, r.created_utc, r.author, std::to_string(r.items), r.content_hash, r.reason});
+  std::vector<std::vector<std::string>> rows{
+      {"NAME", "TIME", "AUTHOR", "ITEMS", "RELEASE-HASH", "CHAIN-HEAD", "SIGNED-BY", "REASON"}};
+  for (const auto& r : rels.value()) {
+    std::string signers;
+    for (const auto& k : r.signers) signers += (signers.empty() ? "" : ",") + sign::short_id(k);
+    rows.push_back({escape_control(r.name), escape_control(r.created_utc), escape_control(r.author),
+                    std::to_string(r.items), escape_control(r.content_hash), r.chain_head.substr(0, 16),
+                    signers.empty() ? "-" : escape_control(signers), escape_control(r.reason)});
+  }
   print_table(rows, out);
   return 0;
 }
 
 // `kb audit`: verify hashes, the chain and the releases.
 int cmd_audit(const Options& o, std::ostream& out, std::ostream& err) {
-  auto store = Store::open(o.db, OpenMode::Existing);
+  AuditOptions options;
+  if (!o.expect_head.empty()) {
+    const std::string& h = o.expect_head;
+    if (h.size() < 12 || h.size() > 64 || !std::all_of(h.begin(), h.end(), [](unsigned char c) { return std::isxdigit(c); })) {
+      err << "kb: --expect-head " << escape_control(h) << ": expected 12 to 64 hex digits of a head `kb audit` printed\n";
+      return kExitBadInput;
+    }
+    options.expect_head = h;
+  }
+  for (const std::string& path : o.trust) {
+    std::string problem;
+    auto key = sign::read_public_key(path, problem);
+    if (!key) {
+      err << "kb: --trust: " << problem << "\n";
+      return kExitBadInput;
+    }
+    options.trusted.push_back(std::move(*key));
+  }
+  auto store = Store::open(o.db, OpenMode::ReadOnly);
   if (!store) return fail(store.error(), err);
-  auto report = store.value().audit();
+  auto report = store.value().audit(options);
   if (!report) return fail(report.error(), err);
-  out << "audit ok: " << report.value().rows << " item versions in an intact hash chain, "
-      << report.value().releases << " releases verified\n";
+  const AuditReport& r = report.value();
+  out << "audit ok: " << r.rows << " item versions in an intact hash chain, " << r.releases << " releases verified, "
+      << r.runs << " verification runs verified, " << r.entries << " ledger entries, schema and integrity_check ok\n";
+  if (!options.trusted.empty())
+    out << "signatures: " << r.signed_releases << " release(s) signed by a trusted key, the newest included; "
+        << r.after_signed << " ledger entries after the newest signed release are vouched for only by --expect-head\n";
+  if (options.expect_head) out << "expected head found in the ledger\n";
+  out << "head: seq " << r.head_seq << " " << r.head
+      << "\n(keep the head outside the database; `kb audit --expect-head HASH` later proves nothing before it was "
+         "removed or rewritten)\n";
   return 0;
 }
 
@@ -399,6 +447,7 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
   release->add_option("name", o.name, "Release name (letters, digits, . _ -)")->required();
   release->add_option("--author", o.author, "Who releases")->required();
   release->add_option("--reason", o.reason, "Why");
+  release->add_option("--sign-key", o.sign_key, "Sign the release's chain head with this Ed25519 private key (PEM)");
 
   auto* releases = app.add_subcommand("releases", "List the releases");
   add_db_option(releases, o);
@@ -429,8 +478,13 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
 
   auto* test = add_test_command(app, o);
 
-  auto* audit = app.add_subcommand("audit", "Verify the hash chain and the releases");
+  auto* audit = app.add_subcommand(
+      "audit", "Verify the database: integrity, schema, hash chains, releases, results; print the head");
   add_db_option(audit, o);
+  audit->add_option("--expect-head", o.expect_head,
+                    "A head printed by an earlier audit (12 to 64 hex digits): it must still be in the ledger");
+  audit->add_option("--trust", o.trust, "Ed25519 public key (PEM) whose release signatures must verify; repeatable")
+      ->allow_extra_args(false);
 
   if (auto code = parse_args(app, args, out, err)) return *code;
   if (check->parsed()) return cmd_check(o, in, out, err);

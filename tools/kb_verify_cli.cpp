@@ -4,12 +4,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "kb/store/ruleset.h"
 #include "kb/store/store.h"
 #include "report/diff_report.h"
 #include "report/dossier.h"
+#include "report/dossier_format.h"
 #include "report/mutation_report.h"
 #include "report/report.h"
 #include "report/sarif.h"
@@ -37,6 +39,9 @@ struct Args {
   std::optional<double> min_score;
   std::vector<std::string> tests;
   bool quiet = false, failures_only = false;
+  std::string sign_key;
+  std::vector<std::string> trust;
+  std::optional<kb::sign::Key> key;  // read from sign_key
 };
 
 std::vector<VerificationResult> results_of(const verify::Report& report, const Guideline& g) {
@@ -72,9 +77,20 @@ std::vector<MutationRow> mutation_rows(const verify::MutationReport& m, const Gu
   return out;
 }
 
+// True when `db` and its folder can be written (then results are stored).
+bool writable(const std::string& db) {
+  std::error_code ec;
+  const std::filesystem::path folder = std::filesystem::absolute(db, ec).parent_path();
+  return ::access(db.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0;
+}
+
 // Stores the run against the release it checked (the draft when none).
 bool record(Store& store, const Args& a, const verify::Report& report, const verify::MutationReport* mutation,
             const Guideline& g, const verify::Subject& subject, int code, std::ostream& err) {
+  if (store.read_only()) {
+    err << "kb-verify: note: results not stored: " << store.path() << " is read-only\n";
+    return true;
+  }
   VerificationRun run;
   if (mutation) {
     run.mutation_score = mutation->score();
@@ -139,7 +155,29 @@ std::string previous_release(Store& store, const std::string& release) {
 
 // `kb-verify --recheck DIR`: 0 when every check passes and both solvers
 // agree with every recorded answer, 1 on any problem, 2 when it cannot run.
-int recheck(const std::string& dir, std::ostream& out, std::ostream& err) {
+int recheck(const std::string& dir, const std::vector<std::string>& trust, std::ostream& out, std::ostream& err) {
+  std::vector<kb::sign::Key> trusted;
+  for (const std::string& path : trust) {
+    std::string problem;
+    auto key = kb::sign::read_public_key(path, problem);
+    if (!key) {
+      err << "kb-verify: --trust: " << problem << "\n";
+      return kExitBadInput;
+    }
+    trusted.push_back(std::move(*key));
+  }
+  // The signature first: an unsigned or tampered dossier is reported as such
+  // before anything in it is read or given to a solver.
+  verify::SignatureCheck sig;
+  if (!trusted.empty()) {
+    sig = verify::check_signature(dir, trusted);
+    if (!sig.ok) {
+      out << "FAIL  " << verify::kSignatureFile << ": " << sig.problem << "\n"
+          << "recheck FAILED: the dossier's signature does not verify with a trusted key; nothing else was checked\n";
+      return kExitFinding;
+    }
+    out << "signature: MANIFEST.sha256 is signed by trusted key " << kb::sign::short_id(sig.key_id) << "\n";
+  }
   verify::Recheck r = verify::recheck_dossier(dir, 60);
   int code = 0;
   if (!r.error.empty()) {
@@ -162,9 +200,19 @@ int recheck(const std::string& dir, std::ostream& out, std::ostream& err) {
         << " regenerated from the source and re-decided by z3 and cvc5, " << verify::plural(bad, "problem") << "\n";
     code = bad ? 1 : 0;
   }
-  out << "note: without a signature, a re-check proves that the dossier's files are consistent with one another, "
-         "with the guideline source they contain and with the answers of z3 and cvc5; it does not prove who wrote "
-         "them. Compare the release hash with one obtained independently.\n";
+  if (sig.ok && code == 0)
+    out << "note: the manifest is signed by trusted key " << kb::sign::short_id(sig.key_id)
+        << ", so these are the files that key's holder wrote; the re-check proves they are consistent with one "
+           "another, with the guideline source they contain and with the answers of z3 and cvc5.\n";
+  else if (sig.ok)
+    out << "note: the manifest is signed by trusted key " << kb::sign::short_id(sig.key_id)
+        << ", but the dossier does not re-check: a file that does not match the signed manifest was changed after "
+           "signing.\n";
+  else
+    out << "note: without a signature, a re-check proves that the dossier's files are consistent with one another, "
+           "with the guideline source they contain and with the answers of z3 and cvc5; it does not prove who wrote "
+           "them. Compare the release hash with one obtained independently, or re-check a signed dossier with "
+           "--trust KEY.pub.\n";
   return code;
 }
 
@@ -251,7 +299,7 @@ int finish(const Args& a, Run& run, LoadedRuleSet& loaded, const verify::Subject
   if (!a.dossier.empty()) {
     verify::Report proofs = run.report;
     std::erase_if(proofs.obligations, [](const verify::Obligation& o) { return o.kind == verify::Kind::Test; });
-    std::string problem = verify::write_dossier(a.dossier, proofs, g, subject, run.diff.json);
+    std::string problem = verify::write_dossier(a.dossier, proofs, g, subject, run.diff.json, a.key ? &*a.key : nullptr);
     if (!problem.empty()) {
       err << "kb-verify: dossier not written: " << problem << "\n";
       return kExitBadInput;
@@ -323,18 +371,38 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   app.add_option("--dossier", a.dossier, "Also write the proof dossier into this folder");
   app.add_option("--against", a.against,
                  "Also diff against this rule set: a release, 'draft', a .kb file or a folder of them");
+  app.add_option("--sign-key", a.sign_key, "With --dossier: sign its manifest with this Ed25519 private key (PEM)");
   app.add_option("--recheck", a.recheck, "Re-check a dossier with the z3 and cvc5 solvers, and nothing else");
+  app.add_option("--trust", a.trust, "With --recheck: the dossier must be signed by this Ed25519 public key (PEM); repeatable")
+      ->allow_extra_args(false);
   app.add_flag("--mutate", a.mutate, "Also measure the properties' strength by mutation analysis");
   app.add_option("--min-score", a.min_score, "With --mutate: fail (exit 1) when the mutation score is below this percent")
       ->check(CLI::Range(0.0, 100.0));
   if (auto code = parse_args(app, argv, out, err)) return *code;
   if (a.min_score) a.mutate = true;
-  if (!a.recheck.empty()) return recheck(a.recheck, out, err);
+  if (!a.recheck.empty()) return recheck(a.recheck, a.trust, out, err);
+  if (!a.trust.empty()) {
+    err << "kb-verify: --trust is used with --recheck DIR\n";
+    return kExitBadInput;
+  }
+  if (!a.sign_key.empty()) {
+    if (a.dossier.empty()) {
+      err << "kb-verify: --sign-key is used with --dossier DIR\n";
+      return kExitBadInput;
+    }
+    std::string problem;
+    a.key = kb::sign::read_private_key(a.sign_key, problem);
+    if (!a.key) {
+      err << "kb-verify: --sign-key: " << problem << "\n";
+      return kExitBadInput;
+    }
+  }
   if (!a.files.empty() && !a.release.empty()) {
     err << "kb-verify: give either source files or --release, not both\n";
     return kExitBadInput;
   }
   RuleSetSource source{a.files, a.db, a.release.empty() ? std::nullopt : std::optional<std::string>(a.release)};
+  source.mode = writable(a.db) ? OpenMode::Existing : OpenMode::ReadOnly;  // results are stored when it can
   LoadedRuleSet loaded = load_rule_set(source);
   if (!loaded.guideline) {
     err << loaded.error;

@@ -46,4 +46,25 @@ std::string excerpt(std::string_view s, std::size_t max_bytes) {
   return out;
 }
 
+std::string escape_control(std::string_view s) {
+  static const char* digits = "0123456789abcdef";
+  auto hex = [](unsigned c) { return std::string{digits[(c >> 4) & 15], digits[c & 15]}; };
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = utf8_char_length(s, i);
+    const unsigned c = static_cast<unsigned char>(s[i]);
+    if (n == 0) out += "\\x" + hex(c), n = 1;
+    else if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\r') out += "\\r";
+    else if (c < 0x20 || c == 0x7f) out += "\\x" + hex(c);
+    else if (n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0)
+      out += "\\u00" + hex(static_cast<unsigned char>(s[i + 1]));
+    else out.append(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
 }  // namespace kb

@@ -17,7 +17,7 @@ LoadedRuleSet load_rule_set(const RuleSetSource& source, std::istream* in) {
     out.name = "files";
     for (const auto& p : source.paths) out.name += " " + p;
   } else {
-    auto store = Store::open(source.db, OpenMode::Existing);
+    auto store = Store::open(source.db, source.mode);
     if (!store) {
       out.error = store.error().render();
       return out;

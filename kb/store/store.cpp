@@ -1,6 +1,8 @@
 #include "kb/store/store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +15,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "kb/hash/release_hash.h"
 #include "kb/hash/sha256.h"
@@ -143,7 +146,8 @@ std::string describe(const ItemVersion& r) {
 
 // "by alice at 2026-..., reason: ..." for conflict and show messages.
 std::string provenance(const ItemVersion& r) {
-  return std::string(r.retired ? "retired by " : "by ") + r.author + " at " + r.created_utc + ", reason: " + r.reason;
+  return std::string(r.retired ? "retired by " : "by ") + escape_control(r.author) + " at " +
+         escape_control(r.created_utc) + ", reason: " + escape_control(r.reason);
 }
 
 // The latest row of every item (retired or not), by key.
@@ -230,6 +234,123 @@ ItemVersion append(SQLite::Database& db, ItemVersion row, std::int64_t& seq, std
   return row;
 }
 
+// One field of a hash input: "<byte length>:<text>\n", or "-\n" for NULL.
+void hash_field(std::string& s, const std::optional<std::string>& v) {
+  if (!v) {
+    s += "-\n";
+    return;
+  }
+  s += std::to_string(v->size()) + ":" + *v + "\n";
+}
+
+// A column as hash input: its text, or nullopt for NULL.
+std::optional<std::string> column_text(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+
+// Appends every column of every row `st` returns to `s`, after the row count.
+void hash_rows(std::string& s, SQLite::Statement& st) {
+  std::string rows;
+  std::size_t n = 0;
+  while (st.executeStep()) {
+    ++n;
+    for (int i = 0; i < st.getColumnCount(); ++i) hash_field(rows, column_text(st.getColumn(i)));
+  }
+  hash_field(s, std::to_string(n));
+  s += rows;
+}
+
+// The body hash of a release's ledger entry: its columns and its pins (seq
+// and row_hash of each pinned version, in seq order).
+std::string release_body(SQLite::Database& db, std::int64_t id) {
+  std::string s = "release\n";
+  SQLite::Statement r(db, "SELECT id, name, author, created_utc, reason, content_hash, sealed FROM release WHERE id = ?");
+  r.bind(1, static_cast<int64_t>(id));
+  hash_rows(s, r);
+  SQLite::Statement pins(db,
+                         "SELECT ri.version_seq, v.row_hash FROM release_item ri LEFT JOIN item_version v ON v.seq = "
+                         "ri.version_seq WHERE ri.release_id = ? ORDER BY ri.version_seq");
+  pins.bind(1, static_cast<int64_t>(id));
+  hash_rows(s, pins);
+  return sha256_hex(s);
+}
+
+// The body hash of a verification run's ledger entry: the run's columns, its
+// results (by obligation) and its mutants (by mutant id).
+std::string run_body(SQLite::Database& db, std::int64_t id) {
+  std::string s = "verify\n";
+  const char* queries[] = {
+      "SELECT id, release_id, content_hash, tool_version, z3_version, started_utc, exit_code, mutation_score "
+      "FROM verify_run WHERE id = ?",
+      "SELECT obligation, verdict, millis, core, counterexample, detail, location FROM verify_result "
+      "WHERE run_id = ? ORDER BY obligation",
+      "SELECT mutant, op, site, status, killed_by, restating_only, summary, witness FROM mutation_result "
+      "WHERE run_id = ? ORDER BY mutant"};
+  for (const char* q : queries) {
+    SQLite::Statement st(db, q);
+    st.bind(1, static_cast<int64_t>(id));
+    hash_rows(s, st);
+  }
+  return sha256_hex(s);
+}
+
+// Where the next ledger entry goes.
+struct LedgerTail {
+  std::int64_t next = 1;
+  std::string prev = kZeroHash;
+};
+
+LedgerTail ledger_tail(SQLite::Database& db) {
+  LedgerTail t;
+  SQLite::Statement st(db, "SELECT seq, entry_hash FROM ledger ORDER BY seq DESC LIMIT 1");
+  if (st.executeStep()) t.next = st.getColumn(0).getInt64() + 1, t.prev = st.getColumn(1).getString();
+  return t;
+}
+
+// Appends one ledger entry; returns its entry_hash.
+std::string append_entry(SQLite::Database& db, LedgerTail& t, const char* entry, std::int64_t ref,
+                         const std::string& body) {
+  const std::string hash = ledger_entry_hash(t.next, entry, ref, body, t.prev);
+  SQLite::Statement ins(db,
+                        "INSERT INTO ledger (seq, entry, ref, body_hash, prev_hash, entry_hash, hash_format) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 1)");
+  ins.bind(1, static_cast<int64_t>(t.next));
+  ins.bind(2, entry);
+  ins.bind(3, static_cast<int64_t>(ref));
+  ins.bind(4, body);
+  ins.bind(5, t.prev);
+  ins.bind(6, hash);
+  ins.exec();
+  ++t.next;
+  t.prev = hash;
+  return hash;
+}
+
+// Migration 5: the ledger entries of the records a database already holds,
+// in the order items, releases, runs.
+void write_ledger_of_existing_records(SQLite::Database& db) {
+  LedgerTail t = ledger_tail(db);
+  std::vector<std::pair<std::int64_t, std::string>> items;
+  {
+    SQLite::Statement st(db, "SELECT seq, row_hash FROM item_version ORDER BY seq");
+    while (st.executeStep()) items.emplace_back(st.getColumn(0).getInt64(), st.getColumn(1).getString());
+  }
+  for (const auto& [seq, hash] : items) append_entry(db, t, "item", seq, hash);
+  std::vector<std::int64_t> ids;
+  {
+    SQLite::Statement st(db, "SELECT id FROM release WHERE sealed = 1 ORDER BY id");
+    while (st.executeStep()) ids.push_back(st.getColumn(0).getInt64());
+  }
+  for (auto id : ids) append_entry(db, t, "release", id, release_body(db, id));
+  ids.clear();
+  {
+    SQLite::Statement st(db, "SELECT id FROM verify_run ORDER BY id");
+    while (st.executeStep()) ids.push_back(st.getColumn(0).getInt64());
+  }
+  for (auto id : ids) append_entry(db, t, "verify", id, run_body(db, id));
+}
+
 bool valid_release_name(const std::string& name) {
   if (name.empty() || name.size() > 200) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -273,13 +394,7 @@ std::string utc_now() {
 
 std::string row_hash(const ItemVersion& r) {
   std::string s;
-  auto field = [&s](const std::optional<std::string>& v) {
-    if (!v) {
-      s += "-\n";
-      return;
-    }
-    s += std::to_string(v->size()) + ":" + *v + "\n";
-  };
+  auto field = [&s](const std::optional<std::string>& v) { hash_field(s, v); };
   field(std::to_string(r.seq));
   field(std::string(item_kind_name(r.kind)));
   field(r.name);
@@ -300,50 +415,139 @@ std::string row_hash(const ItemVersion& r) {
   return sha256_hex(s);
 }
 
+std::string ledger_entry_hash(std::int64_t seq, const std::string& entry, std::int64_t ref, const std::string& body_hash,
+                              const std::string& prev_hash) {
+  std::string s;
+  for (const std::string& f : {std::to_string(seq), entry, std::to_string(ref), body_hash, prev_hash}) hash_field(s, f);
+  return sha256_hex(s);
+}
+
+std::string release_signing_message(const std::string& release, const std::string& chain_head) {
+  return "kb-release-head/1 " + release + " " + chain_head;
+}
+
 Store::Store(std::string path, std::unique_ptr<SQLite::Database> db) : path_(std::move(path)), db_(std::move(db)) {}
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
 Store::~Store() = default;
 
+namespace {
+
+bool busy(const SQLite::Exception& e) {
+  const int c = e.getErrorCode() & 0xff;
+  return c == SQLITE_BUSY || c == SQLITE_LOCKED;
+}
+
+// `path` as an SQLite URI that opens it read-only and immutable.
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file:";
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : std::filesystem::absolute(path).string()) {
+    if (std::isalnum(c) || std::strchr("/-._~", c)) uri += static_cast<char>(c);
+    else uri += '%', uri += hex[c >> 4], uri += hex[c & 15];
+  }
+  return uri + "?immutable=1";
+}
+
+// Opens `path` without ever writing to it or beside it. A WAL database needs
+// its -shm file; where that cannot be created (a read-only folder), the file
+// is opened as immutable instead.
+std::unique_ptr<SQLite::Database> open_read_only(const std::string& path, int busy_ms) {
+  try {
+    auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY, busy_ms);
+    db->execAndGet("SELECT count(*) FROM sqlite_master");
+    return db;
+  } catch (const SQLite::Exception& e) {
+    const int c = e.getErrorCode() & 0xff;
+    if (c != SQLITE_CANTOPEN && c != SQLITE_READONLY && c != SQLITE_IOERR) throw;
+  }
+  auto db = std::make_unique<SQLite::Database>(immutable_uri(path), SQLite::OPEN_READONLY | SQLite::OPEN_URI, busy_ms);
+  db->execAndGet("SELECT count(*) FROM sqlite_master");
+  return db;
+}
+
+// The schema version checks every mode shares; nullopt when it is usable.
+std::optional<StoreError> version_problem(const std::string& path, int version, OpenMode mode) {
+  const int known = known_schema_version();
+  if (version > known)
+    return error(StoreErrorKind::BadInput, "database schema version " + std::to_string(version) +
+                                               " is newer than this tool (" + std::to_string(known) + "); upgrade kb");
+  if (version == 0 && mode != OpenMode::Create)
+    return error(StoreErrorKind::BadInput,
+                 path + " is not a kb database (create one with `kb init --db " + path + "`)");
+  if (version < known && mode == OpenMode::ReadOnly)
+    return error(StoreErrorKind::BadInput,
+                 path + " has schema version " + std::to_string(version) + " and needs migration to version " +
+                     std::to_string(known) + "; this command only reads, so it does not migrate: run `kb init --db " +
+                     path + "` (it writes) and try again");
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<Store> Store::open(const std::string& path, OpenMode mode) {
   std::error_code ec;
   bool exists = std::filesystem::exists(path, ec);
-  if (mode == OpenMode::Existing && !exists)
+  if (mode != OpenMode::Create && !exists)
     return error(StoreErrorKind::BadInput,
                  "no knowledge base at " + path + " (create one with `kb init --db " + path + "`)");
-  return guarded(path, [&]() -> Result<Store> {
-    int flags = SQLite::OPEN_READWRITE | (mode == OpenMode::Create ? SQLite::OPEN_CREATE : 0);
-    auto db = std::make_unique<SQLite::Database>(path, flags, kBusyTimeoutMs);
-    db->exec("PRAGMA foreign_keys = ON");
-    db->exec("PRAGMA journal_mode = WAL");
-    const int known = known_schema_version();
-    int version = user_version(*db);
-    if (version > known)
-      return error(StoreErrorKind::BadInput, "database schema version " + std::to_string(version) +
-                                                 " is newer than this tool (" + std::to_string(known) +
-                                                 "); upgrade kb");
-    if (version == 0 && mode == OpenMode::Existing)
-      return error(StoreErrorKind::BadInput,
-                   path + " is not a kb database (create one with `kb init --db " + path + "`)");
-    while (version < known) {
-      db->exec("PRAGMA foreign_keys = OFF");  // a migration may rebuild a table others refer to
-      SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
-      version = user_version(*db);  // another process may have migrated meanwhile
-      if (version >= known) break;
-      db->exec(schema::kMigrations[version].second);
-      {
-        SQLite::Statement fk(*db, "PRAGMA foreign_key_check");
-        if (fk.executeStep())
-          throw std::logic_error(std::string("migration ") + schema::kMigrations[version].first +
-                                 " leaves a dangling reference in table " + fk.getColumn(0).getString());
-      }
-      db->exec("PRAGMA user_version = " + std::to_string(version + 1));
-      tx.commit();
-      ++version;
+  // Several processes creating or migrating one file at once can see
+  // SQLITE_BUSY where SQLite does not wait (changing the journal mode):
+  // start again until the busy timeout has passed.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    try {
+      return open_once(path, mode);
+    } catch (const SQLite::Exception& e) {
+      if (!busy(e) || std::chrono::steady_clock::now() > deadline) return database_error(path, e);
+    } catch (const CorruptRow& e) {
+      return error(StoreErrorKind::BadInput, path + ": " + e.what() + " (run `kb audit`)");
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 + ::getpid() % 20));
+  }
+}
+
+Result<Store> Store::open_once(const std::string& path, OpenMode mode) {
+  if (mode == OpenMode::ReadOnly) {
+    auto db = open_read_only(path, kBusyTimeoutMs);
+    if (auto bad = version_problem(path, user_version(*db), mode)) return *bad;
     db->exec("PRAGMA foreign_keys = ON");
-    return Store(path, std::move(db));
-  });
+    Store s(path, std::move(db));
+    s.read_only_ = true;
+    return s;
+  }
+  std::error_code ec;
+  std::filesystem::path folder = std::filesystem::absolute(path, ec).parent_path();
+  if ((std::filesystem::exists(path, ec) && ::access(path.c_str(), W_OK) != 0) || ::access(folder.c_str(), W_OK) != 0)
+    return error(StoreErrorKind::BadInput, "cannot write " + path +
+                                               ": the file or its folder is read-only, and this command writes to the "
+                                               "knowledge base (commands that only read work on it)");
+  int flags = SQLite::OPEN_READWRITE | (mode == OpenMode::Create ? SQLite::OPEN_CREATE : 0);
+  auto db = std::make_unique<SQLite::Database>(path, flags, kBusyTimeoutMs);
+  db->exec("PRAGMA foreign_keys = ON");
+  if (auto bad = version_problem(path, user_version(*db), mode)) return *bad;
+  if (db->execAndGet("PRAGMA journal_mode").getString() != "wal") db->exec("PRAGMA journal_mode = WAL");
+  const int known = known_schema_version();
+  int version = user_version(*db);
+  while (version < known) {
+    db->exec("PRAGMA foreign_keys = OFF");  // a migration may rebuild a table others refer to
+    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+    version = user_version(*db);  // another process may have migrated meanwhile
+    if (version >= known) break;
+    db->exec(schema::kMigrations[version].second);
+    if (version + 1 == 5) write_ledger_of_existing_records(*db);
+    {
+      SQLite::Statement fk(*db, "PRAGMA foreign_key_check");
+      if (fk.executeStep())
+        throw std::logic_error(std::string("migration ") + schema::kMigrations[version].first +
+                               " leaves a dangling reference in table " + fk.getColumn(0).getString());
+    }
+    db->exec("PRAGMA user_version = " + std::to_string(version + 1));
+    tx.commit();
+    ++version;
+  }
+  db->exec("PRAGMA foreign_keys = ON");
+  return Store(path, std::move(db));
 }
 
 Result<int> Store::schema_version() {
@@ -482,7 +686,7 @@ bool against_base(Plan& plan, const Merge& m, const std::string& key, const Text
       ChangeKind k = cur->retired ? ChangeKind::Retired : was ? ChangeKind::Changed : ChangeKind::Added;
       static const char* did[] = {"added", "changed", "retired"};
       plan.kept.push_back({k, cur->kind, cur->name, cur->version,
-                           cur->author + " " + did[static_cast<int>(k)] + " it after " + where + "; your input " +
+                           escape_control(cur->author) + " " + did[static_cast<int>(k)] + " it after " + where + "; your input " +
                                (k == ChangeKind::Added ? "does not have it" : "has it as it was then")});
     }
     return true;
@@ -634,11 +838,13 @@ void write_plan(SQLite::Database& db, std::vector<Planned>& writes, const Import
     if (last.executeStep()) prev = last.getColumn(0).getString();
   }
   const std::string now = utc_now();
+  LedgerTail tail = ledger_tail(db);
   for (auto& p : writes) {
     p.row.author = o.author;
     p.row.reason = p.note.empty() ? o.reason : o.reason + " [--force: " + p.note + "]";
     p.row.created_utc = now;
     ItemVersion written = append(db, std::move(p.row), seq, prev);
+    append_entry(db, tail, "item", written.seq, written.row_hash);
     report.changes.push_back({p.change, written.kind, written.name, written.version, forced_note(p)});
   }
 }
@@ -727,7 +933,10 @@ Result<ImportReport> Store::import(const Guideline& input, const ImportOptions& 
   });
 }
 
-Result<ReleaseInfo> Store::release(const std::string& name, const std::string& author, const std::string& reason) {
+Result<ReleaseInfo> Store::release(const std::string& name, const std::string& author, const std::string& reason,
+                                   const sign::Key* key) {
+  if (key && !key->is_private)
+    return error(StoreErrorKind::BadInput, "a release is signed with a private key, not a public one");
   if (!valid_release_name(name))
     return error(StoreErrorKind::BadInput,
                  "bad release name '" + name + "': use letters, digits, '.', '_' and '-' (at most 200)");
@@ -739,13 +948,14 @@ Result<ReleaseInfo> Store::release(const std::string& name, const std::string& a
       st.bind(1, name);
       if (st.executeStep())
         return error(StoreErrorKind::Finding, "release '" + name + "' already exists (by " +
-                                                  st.getColumn(0).getString() + " at " + st.getColumn(1).getString() +
+                                                  escape_control(st.getColumn(0).getString()) + " at " +
+                                                  escape_control(st.getColumn(1).getString()) +
                                                   "); releases are immutable, choose another name");
     }
     std::vector<ItemVersion> rows = live_rows(*db_, std::nullopt);
     if (rows.empty())
       return error(StoreErrorKind::Finding, "nothing to release: the knowledge base has no current items");
-    ReleaseInfo info{name, author, utc_now(), reason, "", rows.size()};
+    ReleaseInfo info{name, author, utc_now(), reason, "", rows.size(), "", {}};
     SQLite::Statement ins(*db_, "INSERT INTO release (name, author, created_utc, reason) VALUES (?, ?, ?, ?)");
     ins.bind(1, name);
     ins.bind(2, author);
@@ -767,6 +977,18 @@ Result<ReleaseInfo> Store::release(const std::string& name, const std::string& a
     seal.bind(1, info.content_hash);
     seal.bind(2, static_cast<int64_t>(id));
     seal.exec();
+    LedgerTail tail = ledger_tail(*db_);
+    info.chain_head = append_entry(*db_, tail, "release", id, release_body(*db_, id));
+    if (key) {
+      SQLite::Statement sig(*db_,
+                            "INSERT INTO release_signature (release_id, key_id, chain_head, signature) VALUES (?, ?, ?, ?)");
+      sig.bind(1, static_cast<int64_t>(id));
+      sig.bind(2, key->id);
+      sig.bind(3, info.chain_head);
+      sig.bind(4, sign::sign(*key, release_signing_message(name, info.chain_head)));
+      sig.exec();
+      info.signers.push_back(key->id);
+    }
     tx.commit();
     return info;
   });
@@ -826,6 +1048,8 @@ Result<std::int64_t> Store::record_verification(const VerificationRun& run) {
       mut.exec();
       mut.reset();
     }
+    LedgerTail tail = ledger_tail(*db_);
+    append_entry(*db_, tail, "verify", id, run_body(*db_, id));
     tx.commit();
     return id;
   });
@@ -834,14 +1058,22 @@ Result<std::int64_t> Store::record_verification(const VerificationRun& run) {
 Result<std::vector<ReleaseInfo>> Store::releases() {
   return guarded(path_, [&]() -> Result<std::vector<ReleaseInfo>> {
     std::vector<ReleaseInfo> out;
+    SQLite::Transaction snapshot(*db_);
     SQLite::Statement st(*db_,
                          "SELECT r.name, r.author, r.created_utc, r.reason, r.content_hash, "
-                         "(SELECT count(*) FROM release_item ri WHERE ri.release_id = r.id) "
+                         "(SELECT count(*) FROM release_item ri WHERE ri.release_id = r.id), "
+                         "(SELECT l.entry_hash FROM ledger l WHERE l.entry = 'release' AND l.ref = r.id), r.id "
                          "FROM release r WHERE r.sealed = 1 ORDER BY r.id");
-    while (st.executeStep())
-      out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
-                     st.getColumn(3).getString(), st.getColumn(4).getString(),
-                     static_cast<std::size_t>(st.getColumn(5).getInt64())});
+    SQLite::Statement sigs(*db_, "SELECT key_id FROM release_signature WHERE release_id = ? ORDER BY key_id");
+    while (st.executeStep()) {
+      ReleaseInfo info{st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                       st.getColumn(3).getString(), st.getColumn(4).getString(),
+                       static_cast<std::size_t>(st.getColumn(5).getInt64()), st.getColumn(6).getString(), {}};
+      sigs.bind(1, st.getColumn(7).getInt64());
+      while (sigs.executeStep()) info.signers.push_back(sigs.getColumn(0).getString());
+      sigs.reset();
+      out.push_back(std::move(info));
+    }
     return out;
   });
 }
@@ -888,18 +1120,149 @@ Result<std::vector<ItemVersion>> Store::history(const std::string& id) {
   });
 }
 
-Result<AuditReport> Store::audit() {
-  return guarded(path_, [&]() -> Result<AuditReport> {
-    SQLite::Transaction snapshot(*db_);
-    AuditReport report;
-    std::string prev = kZeroHash;
-    std::int64_t prev_seq = 0;
-    std::map<std::string, int> last_version;
-    SQLite::Statement st(*db_, std::string("SELECT ") + kRowColumns + " FROM item_version ORDER BY seq");
-    while (st.executeStep()) {
-      ItemVersion r = read_row(st);
-      std::string wrong;
-      int& last = last_version[key_of(r.kind, r.name)];
+namespace {
+
+// What `kb audit` found, one line per problem, each naming its table and row.
+struct Audit {
+  SQLite::Database& db;
+  const AuditOptions& options;
+  std::vector<std::string> findings;
+  AuditReport report;
+  void add(std::string f) { findings.push_back(std::move(f)); }
+};
+
+// Stored text as a finding quotes it: one line, control characters escaped.
+std::string shown(const std::string& s) { return s.size() > 80 ? escape_control(s.substr(0, 80)) + "..." : escape_control(s); }
+
+struct SchemaObject {
+  std::string type, table, sql;
+};
+
+std::map<std::string, SchemaObject> schema_objects(SQLite::Database& db) {
+  std::map<std::string, SchemaObject> out;
+  SQLite::Statement st(db, "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE substr(name, 1, 7) <> 'sqlite_'");
+  while (st.executeStep())
+    out[st.getColumn(1).getString()] = {st.getColumn(0).getString(), st.getColumn(2).getString(),
+                                        st.getColumn(3).getString()};
+  return out;
+}
+
+// The schema the migrations create, built once in memory.
+const std::map<std::string, SchemaObject>& expected_schema() {
+  static const std::map<std::string, SchemaObject> objects = [] {
+    SQLite::Database mem(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    for (const auto& m : schema::kMigrations) mem.exec(m.second);
+    return schema_objects(mem);
+  }();
+  return objects;
+}
+
+void audit_integrity(Audit& a) {
+  SQLite::Statement ic(a.db, "PRAGMA integrity_check(20)");
+  std::vector<std::string> lines;
+  while (ic.executeStep()) lines.push_back(ic.getColumn(0).getString());
+  if (!(lines.size() == 1 && lines[0] == "ok"))
+    for (const auto& l : lines) a.add("integrity_check: the database file is damaged: " + shown(l));
+  SQLite::Statement fk(a.db, "PRAGMA foreign_key_check");
+  while (fk.executeStep())
+    a.add(shown(fk.getColumn(0).getString()) + " rowid " + fk.getColumn(1).getString() + ": refers to a missing row of " +
+          shown(fk.getColumn(2).getString()));
+}
+
+void audit_schema(Audit& a) {
+  const auto& want = expected_schema();
+  const auto have = schema_objects(a.db);
+  for (const auto& [name, w] : want) {
+    auto h = have.find(name);
+    if (h == have.end())
+      a.add("schema: " + w.type + " " + name + " is missing (dropped); the store's rules no longer hold");
+    else if (h->second.type != w.type || h->second.table != w.table || h->second.sql != w.sql)
+      a.add("schema: " + w.type + " " + name + " differs from its definition in schema/ (altered or replaced)");
+  }
+  for (const auto& [name, h] : have)
+    if (!want.count(name)) a.add("schema: unexpected " + h.type + " " + shown(name) + " (not created by any migration)");
+}
+
+// Column types every row must have: table, how a row is named, then
+// (column, allowed typeof() values) pairs.
+struct TypedTable {
+  const char* table;
+  const char* row;  // the row label, followed by its rowid
+  std::vector<std::pair<const char*, const char*>> columns;
+};
+
+void audit_types(Audit& a) {
+  const char* text = "'text'";
+  const char* opt_text = "'text','null'";
+  const char* integer = "'integer'";
+  const char* opt_int = "'integer','null'";
+  const std::vector<TypedTable> tables = {
+      {"item_version", "item_version row seq",
+       {{"kind", text}, {"name", text}, {"version", integer}, {"retired", integer}, {"strength", opt_text},
+        {"action", opt_text}, {"source", text}, {"author", text}, {"created_utc", text}, {"reason", text},
+        {"content_hash", text}, {"prev_hash", text}, {"row_hash", text}, {"origin_file", opt_text},
+        {"origin_line", opt_int}, {"origin_column", opt_int}, {"origin_end_line", opt_int},
+        {"origin_end_column", opt_int}, {"hash_format", integer}}},
+      {"release", "release id",
+       {{"name", text}, {"author", text}, {"created_utc", text}, {"reason", text}, {"content_hash", opt_text},
+        {"sealed", integer}}},
+      {"release_item", "release_item rowid", {{"release_id", integer}, {"version_seq", integer}}},
+      {"verify_run", "verify_run id",
+       {{"release_id", opt_int}, {"content_hash", text}, {"tool_version", text}, {"z3_version", text},
+        {"started_utc", text}, {"exit_code", integer}, {"mutation_score", "'real','null'"}}},
+      {"verify_result", "verify_result rowid",
+       {{"run_id", integer}, {"obligation", text}, {"verdict", text}, {"millis", "'real'"}, {"core", opt_text},
+        {"counterexample", opt_text}, {"detail", opt_text}, {"location", opt_text}}},
+      {"mutation_result", "mutation_result rowid",
+       {{"run_id", integer}, {"mutant", text}, {"op", text}, {"site", text}, {"status", text}, {"killed_by", text},
+        {"restating_only", integer}, {"summary", text}, {"witness", opt_text}}},
+      {"ledger", "ledger seq",
+       {{"entry", text}, {"ref", integer}, {"body_hash", text}, {"prev_hash", text}, {"entry_hash", text},
+        {"hash_format", integer}}},
+      {"release_signature", "release_signature rowid",
+       {{"release_id", integer}, {"key_id", text}, {"chain_head", text}, {"signature", text}}},
+  };
+  for (const auto& t : tables) {
+    for (const auto& [col, allowed] : t.columns) {
+      try {
+        SQLite::Statement st(a.db, std::string("SELECT rowid, typeof(") + col + "), quote(" + col + ") FROM " +
+                                       t.table + " WHERE typeof(" + col + ") NOT IN (" + allowed + ")");
+        while (st.executeStep())
+          a.add(std::string(t.row) + " " + st.getColumn(0).getString() + ": column " + col + " holds " +
+                st.getColumn(1).getString() + " " + shown(st.getColumn(2).getString()) + ", expected " + allowed);
+      } catch (const SQLite::Exception&) {
+        break;  // the table or column is gone: the schema check names it
+      }
+    }
+  }
+}
+
+// Item versions: hashes, the row chain, versions counting up. Fills
+// `row_hashes` (seq -> stored row_hash) for the ledger check.
+void audit_items(Audit& a, std::map<std::int64_t, std::string>& row_hashes) {
+  std::string prev = kZeroHash;
+  std::int64_t prev_seq = 0;
+  std::map<std::string, std::int64_t> last_version;
+  SQLite::Statement st(a.db, std::string("SELECT ") + kRowColumns + " FROM item_version ORDER BY seq");
+  while (st.executeStep()) {
+    ItemVersion r;
+    r.seq = st.getColumn(0).getInt64();
+    const std::string kind_text = st.getColumn(1).getString();
+    r.name = st.getColumn(2).getString();
+    const std::int64_t version = st.getColumn(3).getInt64();
+    r.version = static_cast<int>(version);
+    r.row_hash = st.getColumn(13).getString();
+    row_hashes[r.seq] = r.row_hash;
+    ++a.report.rows;
+    auto kind = item_kind_from_name(kind_text);
+    const std::string label = "item_version row seq " + std::to_string(r.seq) + " (" + shown(kind_text) + " " +
+                              shown(r.name) + " version " + std::to_string(version) + ")";
+    std::string wrong;
+    std::int64_t& last = last_version[kind_text + ":" + r.name];
+    if (!kind) {
+      wrong = "its kind '" + shown(kind_text) + "' is not a kind this tool knows";
+    } else {
+      r = read_row(st);
       if (sha256_hex(r.source) != r.content_hash)
         wrong = "its source does not match its content_hash";
       else if (r.prev_hash != prev)
@@ -908,40 +1271,241 @@ Result<AuditReport> Store::audit() {
                          : "it is the first row but its prev_hash is not 64 zeros";
       else if (row_hash(r) != r.row_hash)
         wrong = "its fields do not match its row_hash";
-      else if (r.version != last + 1)
-        wrong = "it is version " + std::to_string(r.version) + " but the previous version of the item is " +
+      else if (version != last + 1)
+        wrong = "it is version " + std::to_string(version) + " but the previous version of the item is " +
                 std::to_string(last);
+      else if (r.hash_format != 1 && r.hash_format != 2)
+        wrong = "its hash format " + std::to_string(r.hash_format) + " is not 1 or 2";
       else if (r.hash_format == 1 && (r.origin.file || r.origin.line))
         wrong = "it has hash format 1, which covers no origin, but records one";
       else if (r.retired && !r.source.empty())
         wrong = "it is retired but has a source";
-      if (!wrong.empty())
-        return error(StoreErrorKind::Finding, "audit failed: row seq " + std::to_string(r.seq) + " (" + describe(r) +
-                                                  ") was altered: " + wrong);
-      last = r.version;
-      prev = r.row_hash;
-      prev_seq = r.seq;
-      ++report.rows;
     }
-    SQLite::Statement rel(*db_, "SELECT id, name, sealed, content_hash FROM release ORDER BY id");
-    while (rel.executeStep()) {
-      const std::string name = rel.getColumn(1).getString();
-      if (rel.getColumn(2).getInt() != 1)
-        return error(StoreErrorKind::Finding, "audit failed: release '" + name + "' was never sealed");
-      SQLite::Statement pins(*db_,
-                             "SELECT v.kind, v.name, v.version, v.content_hash FROM release_item ri "
-                             "JOIN item_version v ON v.seq = ri.version_seq WHERE ri.release_id = ?");
-      pins.bind(1, rel.getColumn(0).getInt64());
-      std::vector<std::string> lines;
-      while (pins.executeStep())
-        lines.push_back(release_hash_line(kind_column(pins.getColumn(0)), pins.getColumn(1).getString(),
-                                          pins.getColumn(2).getInt(), pins.getColumn(3).getString()));
-      if (release_hash_of_lines(std::move(lines)) != rel.getColumn(3).getString())
-        return error(StoreErrorKind::Finding, "audit failed: release '" + name +
-                                                  "' was altered: its pinned versions do not match its content_hash");
-      ++report.releases;
+    if (!wrong.empty()) a.add(label + " was altered: " + wrong);
+    last = version;
+    prev = r.row_hash;
+    prev_seq = r.seq;
+  }
+}
+
+void audit_releases(Audit& a) {
+  SQLite::Statement rel(a.db, "SELECT id, name, sealed, content_hash FROM release ORDER BY id");
+  while (rel.executeStep()) {
+    const std::int64_t id = rel.getColumn(0).getInt64();
+    const std::string name = "release '" + shown(rel.getColumn(1).getString()) + "'";
+    const std::string where = " (release id " + std::to_string(id) + ")";
+    ++a.report.releases;
+    if (rel.getColumn(2).getInt() != 1) {
+      a.add(name + " was never sealed" + where);
+      continue;
     }
-    return report;
+    SQLite::Statement pins(a.db,
+                           "SELECT v.kind, v.name, v.version, v.content_hash FROM release_item ri "
+                           "JOIN item_version v ON v.seq = ri.version_seq WHERE ri.release_id = ?");
+    pins.bind(1, static_cast<int64_t>(id));
+    std::vector<std::string> lines;
+    while (pins.executeStep()) {
+      auto kind = item_kind_from_name(pins.getColumn(0).getString());
+      if (kind)
+        lines.push_back(release_hash_line(*kind, pins.getColumn(1).getString(), pins.getColumn(2).getInt(),
+                                          pins.getColumn(3).getString()));
+    }
+    if (release_hash_of_lines(std::move(lines)) != rel.getColumn(3).getString())
+      a.add(name + " was altered: its pinned versions do not match its content_hash" + where);
+  }
+}
+
+// One ledger entry as the audit reads it.
+struct Entry {
+  std::int64_t seq = 0, ref = 0;
+  std::string entry, body, prev, hash;
+};
+
+// The ledger: chain, entry hashes, bodies against their records, one entry
+// per record, a possible order. Returns the entries in seq order.
+std::vector<Entry> audit_ledger(Audit& a, const std::map<std::int64_t, std::string>& row_hashes) {
+  std::vector<Entry> entries;
+  {
+    SQLite::Statement st(a.db, "SELECT seq, entry, ref, body_hash, prev_hash, entry_hash FROM ledger ORDER BY seq");
+    while (st.executeStep())
+      entries.push_back({st.getColumn(0).getInt64(), st.getColumn(2).getInt64(), st.getColumn(1).getString(),
+                         st.getColumn(3).getString(), st.getColumn(4).getString(), st.getColumn(5).getString()});
+  }
+  std::map<std::int64_t, std::int64_t> item_at, release_at, run_at;  // record -> ledger seq
+  std::string prev = kZeroHash;
+  std::int64_t prev_seq = 0, last_item = 0;
+  for (const Entry& e : entries) {
+    const std::string label = "ledger seq " + std::to_string(e.seq) + " (" + shown(e.entry) + " " +
+                              std::to_string(e.ref) + ")";
+    ++a.report.entries;
+    if (e.seq != prev_seq + 1)
+      a.add(label + ": it follows seq " + std::to_string(prev_seq) + ": entries are missing");
+    if (e.prev != prev)
+      a.add(label + ": its prev_hash is not the entry_hash of the entry before it: an entry was altered, inserted "
+                    "or deleted");
+    else if (ledger_entry_hash(e.seq, e.entry, e.ref, e.body, e.prev) != e.hash)
+      a.add(label + ": its fields do not match its entry_hash");
+    if (e.entry == "item") {
+      auto r = row_hashes.find(e.ref);
+      if (r == row_hashes.end()) a.add(label + ": item_version row seq " + std::to_string(e.ref) + " is missing (deleted)");
+      else if (r->second != e.body)
+        a.add(label + ": its body_hash is not the row_hash of item_version row seq " + std::to_string(e.ref) +
+              ": the row was rewritten");
+      if (e.ref <= last_item)
+        a.add(label + ": item_version row seq " + std::to_string(e.ref) + " is out of order in the ledger");
+      last_item = std::max(last_item, e.ref);
+      item_at[e.ref] = e.seq;
+    } else if (e.entry == "release" || e.entry == "verify") {
+      const bool release = e.entry == "release";
+      SQLite::Statement exists(a.db, release ? "SELECT name FROM release WHERE id = ?" : "SELECT id FROM verify_run WHERE id = ?");
+      exists.bind(1, static_cast<int64_t>(e.ref));
+      const std::string record = (release ? "release id " : "verify_run id ") + std::to_string(e.ref);
+      if (!exists.executeStep())
+        a.add(label + ": " + record + " is missing (deleted)");
+      else if ((release ? release_body(a.db, e.ref) : run_body(a.db, e.ref)) != e.body)
+        a.add(label + ": " + record +
+              (release ? " ('" + shown(exists.getColumn(0).getString()) +
+                             "') was altered since it was sealed: its name, author, time, reason, hash or pins differ"
+                       : " was altered since it was stored: the run, one of its results or one of its mutants differs"));
+      (release ? release_at : run_at)[e.ref] = e.seq;
+    } else {
+      a.add(label + ": unknown entry kind '" + shown(e.entry) + "'");
+    }
+    prev = e.hash;
+    prev_seq = e.seq;
+  }
+  for (const auto& [seq, hash] : row_hashes)
+    if (!item_at.count(seq))
+      a.add("item_version row seq " + std::to_string(seq) + " has no ledger entry (written behind the ledger's back)");
+  {
+    SQLite::Statement st(a.db, "SELECT id, name FROM release WHERE sealed = 1 ORDER BY id");
+    while (st.executeStep()) {
+      const std::int64_t id = st.getColumn(0).getInt64();
+      auto at = release_at.find(id);
+      const std::string name = "release '" + shown(st.getColumn(1).getString()) + "' (release id " + std::to_string(id) + ")";
+      if (at == release_at.end()) {
+        a.add(name + " has no ledger entry (written behind the ledger's back)");
+        continue;
+      }
+      SQLite::Statement pins(a.db, "SELECT version_seq FROM release_item WHERE release_id = ?");
+      pins.bind(1, static_cast<int64_t>(id));
+      while (pins.executeStep()) {
+        auto p = item_at.find(pins.getColumn(0).getInt64());
+        if (p != item_at.end() && p->second > at->second)
+          a.add(name + " pins item_version row seq " + pins.getColumn(0).getString() +
+                ", whose ledger entry comes after the release's");
+      }
+    }
+  }
+  {
+    SQLite::Statement st(a.db, "SELECT id, release_id FROM verify_run ORDER BY id");
+    while (st.executeStep()) {
+      const std::int64_t id = st.getColumn(0).getInt64();
+      ++a.report.runs;
+      auto at = run_at.find(id);
+      if (at == run_at.end()) {
+        a.add("verify_run id " + std::to_string(id) + " has no ledger entry (written behind the ledger's back)");
+        continue;
+      }
+      if (!st.getColumn(1).isNull()) {
+        auto r = release_at.find(st.getColumn(1).getInt64());
+        if (r != release_at.end() && r->second > at->second)
+          a.add("verify_run id " + std::to_string(id) + " checked a release whose ledger entry comes after the run's");
+      }
+    }
+  }
+  if (!entries.empty()) a.report.head_seq = entries.back().seq, a.report.head = entries.back().hash;
+  else a.report.head = kZeroHash;
+  return entries;
+}
+
+void audit_anchor(Audit& a, const std::vector<Entry>& entries) {
+  if (!a.options.expect_head) return;
+  std::string want = *a.options.expect_head;
+  std::transform(want.begin(), want.end(), want.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const Entry& e : entries)
+    if (e.hash.rfind(want, 0) == 0) return;
+  a.add("the expected head " + shown(want) + " is not in the ledger (its newest entry is seq " +
+        std::to_string(a.report.head_seq) + " " + a.report.head +
+        "): entries were removed from its end, or history before it was rewritten");
+}
+
+void audit_signatures(Audit& a, const std::vector<Entry>& entries) {
+  if (a.options.trusted.empty()) return;
+  std::map<std::int64_t, const Entry*> release_entry;
+  for (const Entry& e : entries)
+    if (e.entry == "release") release_entry[e.ref] = &e;
+  std::set<std::int64_t> valid;
+  SQLite::Statement st(a.db,
+                       "SELECT s.rowid, s.release_id, s.key_id, s.chain_head, s.signature, r.name FROM "
+                       "release_signature s LEFT JOIN release r ON r.id = s.release_id ORDER BY s.rowid");
+  while (st.executeStep()) {
+    const std::string key_id = st.getColumn(2).getString();
+    auto key = std::find_if(a.options.trusted.begin(), a.options.trusted.end(),
+                            [&](const sign::Key& k) { return k.id == key_id; });
+    if (key == a.options.trusted.end()) continue;  // a key nobody asked to trust proves nothing
+    const std::int64_t id = st.getColumn(1).getInt64();
+    const std::string head = st.getColumn(3).getString();
+    const std::string label = "release_signature rowid " + st.getColumn(0).getString() + " (release id " +
+                              std::to_string(id) + ", key " + sign::short_id(key_id) + ")";
+    if (st.getColumn(5).isNull()) {
+      a.add(label + ": the release is missing (deleted)");
+      continue;
+    }
+    const std::string name = st.getColumn(5).getString();
+    auto e = release_entry.find(id);
+    if (e == release_entry.end() || e->second->hash != head)
+      a.add(label + ": release '" + shown(name) + "' was signed at chain head " + shown(head) +
+            ", but its ledger entry is now " + (e == release_entry.end() ? std::string("missing") : e->second->hash) +
+            ": the history up to the release was rewritten");
+    else if (!sign::verify(*key, release_signing_message(name, head), st.getColumn(4).getString()))
+      a.add(label + ": the signature of release '" + shown(name) +
+            "' does not verify: its name or chain head was altered, or the signature is forged");
+    else valid.insert(id);
+  }
+  a.report.signed_releases = valid.size();
+  SQLite::Statement newest(a.db, "SELECT id, name FROM release WHERE sealed = 1 ORDER BY id DESC LIMIT 1");
+  if (!newest.executeStep()) {
+    a.add("--trust: there is no release, so there is no signature to check");
+    return;
+  }
+  if (!valid.count(newest.getColumn(0).getInt64()))
+    a.add("release '" + shown(newest.getColumn(1).getString()) + "' (release id " + newest.getColumn(0).getString() +
+          "), the newest, carries no valid signature by a trusted key, so nothing vouches for the history");
+  std::int64_t signed_seq = 0;
+  for (const Entry& e : entries)
+    if (e.entry == "release" && valid.count(e.ref)) signed_seq = e.seq;
+  a.report.after_signed = static_cast<std::size_t>(std::max<std::int64_t>(0, a.report.head_seq - signed_seq));
+}
+
+}  // namespace
+
+Result<AuditReport> Store::audit(const AuditOptions& options) {
+  return guarded(path_, [&]() -> Result<AuditReport> {
+    SQLite::Transaction snapshot(*db_);
+    Audit a{*db_, options, {}, {}};
+    try {
+      audit_integrity(a);
+      audit_schema(a);
+      audit_types(a);
+      std::map<std::int64_t, std::string> row_hashes;
+      audit_items(a, row_hashes);
+      audit_releases(a);
+      std::vector<Entry> entries = audit_ledger(a, row_hashes);
+      audit_anchor(a, entries);
+      audit_signatures(a, entries);
+    } catch (const SQLite::Exception& e) {
+      a.add(std::string("the database could not be read to the end: ") + e.what());
+    }
+    if (a.findings.empty()) return a.report;
+    constexpr std::size_t kShown = 50;
+    std::vector<std::string> details(a.findings.begin(),
+                                     a.findings.begin() + static_cast<long>(std::min(kShown, a.findings.size())));
+    if (a.findings.size() > kShown) details.push_back("... and " + std::to_string(a.findings.size() - kShown) + " more");
+    return error(StoreErrorKind::Finding,
+                 "audit failed: " + std::to_string(a.findings.size()) +
+                     (a.findings.size() == 1 ? " problem" : " problems") + " in " + path_,
+                 std::move(details));
   });
 }
 

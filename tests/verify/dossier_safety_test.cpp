@@ -17,6 +17,7 @@
 #include "report/dossier.h"
 #include "tests/common/bundled.h"
 #include "tests/common/cli.h"
+#include "tests/common/keys.h"
 
 namespace {
 
@@ -212,6 +213,48 @@ TEST_F(Dossier, a_clean_dossier_rechecks_ok_and_says_what_it_proves) {
   EXPECT_NE(r.out.find("without a signature"), std::string::npos);
   EXPECT_NE(r.out.find(nlohmann::json::parse(read(d / "dossier.json"))["subject"]["release_hash"].get<std::string>()),
             std::string::npos);
+}
+
+// --- signatures ------------------------------------------------------------
+
+TEST_F(Dossier, a_signed_dossier_rechecks_with_the_trusted_key_and_tampering_is_named) {
+  const std::string key = kb::testing::make_key_pair(path("signer").string());
+  const std::string pub = path("signer.pub").string();
+  kb::testing::make_key_pair(path("other").string());
+  fs::path d = path("signed");
+  CliRun w = verify(d.string(), "MDT-WITH-COUNSELLING", {"--sign-key", key});
+  ASSERT_EQ(w.code, 0) << w.err;
+  ASSERT_TRUE(fs::is_regular_file(d / "MANIFEST.sha256.sig"));
+  CliRun ok = run_kb_verify({"--recheck", d.string(), "--trust", pub});
+  EXPECT_TRUE(fails_with(ok, 0, "signature: MANIFEST.sha256 is signed by trusted key"));
+  EXPECT_NE(ok.out.find("recheck ok: 5 files verified"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("these are the files that key's holder wrote"), std::string::npos) << ok.out;
+  // A file changed without touching the signed manifest: the manifest check names it.
+  const std::string html = read(d / "index.html");
+  write(d / "index.html", html + "<p>changed</p>\n");
+  CliRun changed = run_kb_verify({"--recheck", d.string(), "--trust", pub});
+  EXPECT_TRUE(fails_with(changed, 1, "FAIL  index.html: content does not match its manifest hash"));
+  EXPECT_NE(changed.out.find("but the dossier does not re-check"), std::string::npos) << changed.out;
+  write(d / "index.html", html);
+  // (The clean re-check above also shows the signature file is not an unlisted file.)
+  // Another key is not trusted.
+  EXPECT_TRUE(fails_with(run_kb_verify({"--recheck", d.string(), "--trust", path("other.pub").string()}), 1,
+                         "which is not a trusted key"));
+  // An edited file with a recomputed manifest: the signature no longer verifies.
+  write(d / "index.html", read(d / "index.html") + "<p>forged</p>\n");
+  recompute_manifest(d);
+  EXPECT_TRUE(fails_with(run_kb_verify({"--recheck", d.string(), "--trust", pub}), 1,
+                         "FAIL  MANIFEST.sha256.sig: the signature by key"));
+  // Replacing a signed dossier removes its signature file too.
+  CliRun again = verify(d.string());
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_FALSE(fs::exists(d / "MANIFEST.sha256.sig"));
+  EXPECT_TRUE(fails_with(run_kb_verify({"--recheck", d.string(), "--trust", pub}), 1,
+                         "the dossier is not signed (no MANIFEST.sha256.sig)"));
+  EXPECT_TRUE(fails_with(run_kb_verify({"--recheck", d.string(), "--trust", path("missing.pub").string()}), 2,
+                         "cannot read key"));
+  EXPECT_TRUE(fails_with(verify(path("x").string(), "MDT-WITH-COUNSELLING", {"--sign-key", pub}), 2,
+                         "is not an Ed25519 private key"));
 }
 
 TEST_F(Dossier, a_release_dossier_rechecks_ok_with_its_item_versions) {

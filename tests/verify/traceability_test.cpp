@@ -203,6 +203,14 @@ TEST(Migration, a_schema_1_database_migrates_and_still_audits) {
   TempDir dir;
   std::string db = dir.file("old.sqlite");
   fs::copy_file("tests/fixtures/schema1.sqlite", db);
+  // Reading commands never write, so they do not migrate: they say what to do.
+  CliRun before = run_kb({"audit", "--db", db});
+  EXPECT_EQ(before.code, 2);
+  EXPECT_NE(before.err.find("has schema version 1 and needs migration to version " +
+                            std::to_string(kb::known_schema_version()) + "; this command only reads"),
+            std::string::npos)
+      << before.err;
+  ASSERT_EQ(run_kb({"init", "--db", db}).code, 0);
   CliRun audit = run_kb({"audit", "--db", db});
   ASSERT_EQ(audit.code, 0) << audit.err;
   EXPECT_NE(audit.out.find("195 item versions"), std::string::npos) << audit.out;
@@ -210,6 +218,8 @@ TEST(Migration, a_schema_1_database_migrates_and_still_audits) {
     SQLite::Database sql(db, SQLite::OPEN_READONLY);
     EXPECT_EQ(sql.execAndGet("PRAGMA user_version").getInt(), kb::known_schema_version());
     EXPECT_EQ(sql.execAndGet("SELECT count(*) FROM item_version WHERE hash_format = 1").getInt(), 195);
+    // Migration 5 wrote the ledger of what the database held: 195 items, r1, one run.
+    EXPECT_EQ(sql.execAndGet("SELECT count(*) FROM ledger").getInt(), 197);
   }
   // The release keeps the hash it was sealed with, and kb-verify reports the same one.
   const std::string sealed = "328e1f9b7c4201045061c26bc4a1a53ff09a025cec65755e3dc4ecc7220f5c02";

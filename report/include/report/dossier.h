@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "kb/model/guideline.h"
+#include "kb/sign/sign.h"
 #include "verify/harness.h"
 #include "report/report.h"
 
@@ -24,9 +25,11 @@ namespace verify {
     manifest lists are removed. Nothing else is ever deleted: on failure only
     the fresh folder this call made is removed.
     @param diff the semantic diff against the previous release, when there is one
+    @param key when given (a private key), MANIFEST.sha256 is signed with it
+           into MANIFEST.sha256.sig (docs/dossier.md, "Signed dossiers")
     @return "" on success, else the error */
 std::string write_dossier(const std::string& dir, const Report& report, const kb::Guideline& g, const Subject& s,
-                          const std::optional<nlohmann::json>& diff);
+                          const std::optional<nlohmann::json>& diff, const kb::sign::Key* key = nullptr);
 
 /** One line of a re-check. */
 struct RecheckLine {

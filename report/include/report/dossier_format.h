@@ -16,6 +16,29 @@ namespace verify {
 /** The largest file a re-check (or a replacement check) reads: 64 MiB. */
 inline constexpr std::uint64_t kMaxDossierFileBytes = std::uint64_t{64} << 20;
 
+/** The signature of MANIFEST.sha256 (`kb-verify --dossier DIR --sign-key KEY`):
+    the lines "kb-dossier-signature/1", "key KEY_ID" and "signature HEX". */
+inline constexpr const char* kSignatureFile = "MANIFEST.sha256.sig";
+
+/** What a dossier signature signs: "kb-dossier-manifest/1\n" then the manifest's bytes. */
+std::string manifest_signing_message(const std::string& manifest);
+
+/** The text of kSignatureFile for `manifest` signed with `key`.
+    @pre key.is_private */
+std::string manifest_signature(const kb::sign::Key& key, const std::string& manifest);
+
+/** The result of checking a dossier's signature against trusted keys. */
+struct SignatureCheck {
+  bool present = false;  ///< kSignatureFile exists
+  bool ok = false;       ///< it is a valid signature of the manifest by one of the trusted keys
+  std::string key_id;    ///< the key id it names (when readable)
+  std::string problem;   ///< why not ok: unsigned, malformed, untrusted key, does not verify
+};
+
+/** Checks `root`/kSignatureFile against `root`/MANIFEST.sha256 and `trusted`
+    (files read with read_inside). */
+SignatureCheck check_signature(const std::string& root, const std::vector<kb::sign::Key>& trusted);
+
 /** The schema of dossier.json this version writes and re-checks. */
 inline constexpr const char* kDossierSchema = "kb-dossier/2";
 
@@ -68,7 +91,8 @@ struct ManifestCheck {
 
 /** Verifies the manifest of folder `root`: every entry safe (relative_path_problem),
     listed once, read with read_inside and matching its hash; every other
-    file or non-folder entry below `root` (MANIFEST.sha256 aside) is a problem. */
+    file or non-folder entry below `root` (MANIFEST.sha256 and a regular
+    kSignatureFile aside) is a problem. */
 ManifestCheck check_manifest(const std::string& root);
 
 }  // namespace verify

@@ -23,4 +23,13 @@ std::size_t utf8_invalid_offset(std::string_view s);
     not well-formed UTF-8, and every control character, replaced by '?'. */
 std::string excerpt(std::string_view s, std::size_t max_bytes = 64);
 
+/** `s` safe to print on a terminal as one line, nothing lost (C-style
+    escapes, each starting with a backslash): a backslash is doubled;
+    newline, tab and carriage return become backslash-n, -t and -r; every
+    other C0 control character and DEL becomes backslash-x and two hex
+    digits, as does a byte that is not well-formed UTF-8; a C1 control
+    character (U+0080..U+009F) becomes backslash-u00 and two hex digits.
+    Other text is kept as it is. */
+std::string escape_control(std::string_view s);
+
 }  // namespace kb

@@ -17,6 +17,7 @@ struct RuleSetSource {
   std::vector<std::string> paths;  ///< `.kb` files or folders ("-": standard input); when non-empty the database is not used
   std::string db = "kb.sqlite";    ///< the database, for a release or the draft
   std::optional<std::string> release;  ///< a release name; nullopt: the current draft (when `paths` is empty)
+  OpenMode mode = OpenMode::ReadOnly;  ///< how the database is opened (ReadOnly: it is never written)
 };
 
 /** A loaded rule set, or why it could not be loaded. */

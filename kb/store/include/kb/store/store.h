@@ -16,6 +16,7 @@
 
 #include "kb/lang/diagnostics.h"
 #include "kb/model/guideline.h"
+#include "kb/sign/sign.h"
 
 namespace SQLite {
 class Database;
@@ -186,12 +187,31 @@ struct ReleaseInfo {
   /// "kind name version content_hash\n" of the pinned versions.
   std::string name, author, created_utc, reason, content_hash;
   std::size_t items = 0;  ///< number of pinned versions
+  std::string chain_head;            ///< the entry_hash of the release's ledger entry (empty before migration 5 ran)
+  std::vector<std::string> signers;  ///< key ids of the stored signatures of chain_head (not verified here)
+};
+
+/** What `kb audit` checks beyond the database itself. */
+struct AuditOptions {
+  /// An entry_hash (or a prefix of at least 12 hex digits) the ledger must
+  /// still contain, with the chain intact up to it: a head printed by an
+  /// earlier audit or release and kept outside the database.
+  std::optional<std::string> expect_head;
+  /// Trusted public keys: every stored signature by one of them must verify,
+  /// and the newest release must carry one.
+  std::vector<sign::Key> trusted;
 };
 
 /** What a successful audit checked. */
 struct AuditReport {
   std::size_t rows = 0;      ///< item versions whose hashes and chain were verified
   std::size_t releases = 0;  ///< releases whose content hash was verified
+  std::size_t runs = 0;      ///< verification runs whose results were verified
+  std::size_t entries = 0;   ///< ledger entries verified
+  std::int64_t head_seq = 0; ///< the newest ledger entry's seq (0: an empty ledger)
+  std::string head;          ///< its entry_hash (kZeroHash for an empty ledger): anchor it outside the database
+  std::size_t signed_releases = 0;  ///< releases whose signature by a trusted key verified
+  std::size_t after_signed = 0;     ///< ledger entries after the newest trusted signature (with AuditOptions::trusted)
 };
 
 /** One obligation's result, as kb-verify stores it (schema: verify_result). */
@@ -233,8 +253,12 @@ struct VerificationRun {
   std::vector<MutationRow> mutants;         ///< one per mutant, when it did
 };
 
-/** Whether Store::open may create the database. */
-enum class OpenMode { Existing, Create };
+/** How Store::open opens the database. */
+enum class OpenMode {
+  Existing,  ///< read-write, migrating it; the file must exist
+  Create,    ///< read-write, creating and migrating it
+  ReadOnly,  ///< never writes (a read-only file or folder works); refuses a database that needs migration
+};
 
 /** A knowledge base in one SQLite file. Every operation that writes runs in
     one `BEGIN IMMEDIATE` transaction, so concurrent writers (other processes)
@@ -245,9 +269,14 @@ class Store {
  public:
   /** Opens (or with OpenMode::Create creates) the database at `path`, turns
       on foreign keys, WAL and a 10 s busy timeout, and applies the pending
-      migrations of kb::schema::kMigrations, each in its own transaction.
-      @return the store; BadInput when the file is missing (Existing), is not
-              a kb database, or has a schema newer than this tool */
+      migrations of kb::schema::kMigrations, each in its own transaction
+      (migration 5 also writes the ledger of the existing records). With
+      OpenMode::ReadOnly nothing is written: a file or folder without write
+      permission works, and a database that needs migration is refused.
+      Concurrent opens of a new file (several `kb init`) all succeed.
+      @return the store; BadInput when the file is missing (Existing,
+              ReadOnly), is not a kb database, has a schema newer than this
+              tool, or (ReadOnly) an older one */
   static Result<Store> open(const std::string& path, OpenMode mode);
 
   /** Stores move (the connection moves with them) but do not copy. */
@@ -259,6 +288,9 @@ class Store {
 
   /** The path the store was opened on. */
   const std::string& path() const { return path_; }
+
+  /** True when opened with OpenMode::ReadOnly: every write fails. */
+  bool read_only() const { return read_only_; }
 
   /** The PRAGMA user_version of the database (number of applied migrations). */
   Result<int> schema_version();
@@ -295,13 +327,19 @@ class Store {
 
   /** Seals a release named `name` pinning the current version of every live
       item; content_hash is sha256 over the sorted lines
-      "kind name version content_hash\n".
+      "kind name version content_hash\n". The release gets a ledger entry
+      after the entries of its pins; its entry_hash is the release's chain
+      head, which `key` (when given) signs in the same transaction
+      (release_signing_message).
       @param name letters, digits, '.', '_' and '-' (at most 200 characters)
       @param author who seals the release; non-empty
       @param reason why; stored as given (may be empty)
+      @param key a private key to sign the chain head with; nullptr: unsigned
       @return the release; Finding when the name is taken or the knowledge
-              base is empty; BadInput for a malformed name or empty author */
-  Result<ReleaseInfo> release(const std::string& name, const std::string& author, const std::string& reason);
+              base is empty; BadInput for a malformed name, an empty author
+              or a public key */
+  Result<ReleaseInfo> release(const std::string& name, const std::string& author, const std::string& reason,
+                              const sign::Key* key = nullptr);
 
   /** All sealed releases, oldest first. */
   Result<std::vector<ReleaseInfo>> releases();
@@ -321,18 +359,25 @@ class Store {
       @return the run id; BadInput for an unknown release */
   Result<std::int64_t> record_verification(const VerificationRun& run);
 
-  /** Recomputes every content_hash and row_hash, follows the prev_hash chain
-      in seq order, checks version numbers count up by one per item, and
-      recomputes the content hash of every release.
-      @return the counts checked; Finding naming the first altered row (seq,
-              kind, name, version, what is wrong) or release */
-  Result<AuditReport> audit();
+  /** Checks everything the store keeps: SQLite's `PRAGMA integrity_check`
+      and foreign keys; the schema (every table, index, view and trigger
+      against the definitions the migrations create); every item version
+      (column types, known kind, content_hash, row_hash, the prev_hash chain,
+      versions counting 1, 2, 3 per item); every release (sealed, content
+      hash); the ledger (every record has exactly one entry, each body_hash
+      matches its record, the entry chain is intact and in a possible order);
+      then `options` (the expected head, trusted signatures).
+      @return the counts checked and the head; Finding with one detail line
+              per problem, each naming its table and row (seq, id or name) */
+  Result<AuditReport> audit(const AuditOptions& options = {});
 
  private:
   Store(std::string path, std::unique_ptr<SQLite::Database> db);
+  static Result<Store> open_once(const std::string& path, OpenMode mode);
 
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
+  bool read_only_ = false;
 };
 
 /** Number of migrations this build knows (the schema version it writes). */
@@ -349,6 +394,14 @@ std::string utc_now();
     as "<byte length>:<text>\n" (integers in decimal, retired as 0 or 1) and
     NULL written as "-\n". */
 std::string row_hash(const ItemVersion& row);
+
+/** The hash of one ledger entry: sha256 over seq, entry ("item", "release"
+    or "verify"), ref, body_hash and prev_hash, each as in row_hash(). */
+std::string ledger_entry_hash(std::int64_t seq, const std::string& entry, std::int64_t ref, const std::string& body_hash,
+                              const std::string& prev_hash);
+
+/** What a release signature signs: "kb-release-head/1 NAME CHAIN_HEAD". */
+std::string release_signing_message(const std::string& release, const std::string& chain_head);
 
 /** 64 zeros: the prev_hash of the first row. */
 inline constexpr const char* kZeroHash = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -1,4 +1,4 @@
--- Migration 5: question items (docs/language.md, "Questions"): readings a
+-- Migration 6: question items (docs/language.md, "Questions"): readings a
 -- committee chooses among named alternatives. SQLite cannot change a CHECK
 -- constraint in place, so item_version is rebuilt with the same rows in the
 -- same order (every hash stays valid), and its views and triggers are created
@@ -10,7 +10,7 @@ DROP VIEW current_rule;
 DROP VIEW current_item;
 DROP VIEW latest_item;
 
-CREATE TABLE item_version_5 (
+CREATE TABLE item_version_6 (
   seq          INTEGER PRIMARY KEY,          -- global order; the hash chain follows it
   kind         TEXT    NOT NULL CHECK (kind IN ('reference','fact','define','constraint','param','action','rule',
                                                 'property','waiver','question')),
@@ -35,14 +35,14 @@ CREATE TABLE item_version_5 (
   UNIQUE (kind, name, version),
   CHECK ((kind = 'rule' AND retired = 0) = (strength IS NOT NULL AND action IS NOT NULL))
 );
-INSERT INTO item_version_5 (seq, kind, name, version, retired, strength, action, source, author, created_utc, reason,
+INSERT INTO item_version_6 (seq, kind, name, version, retired, strength, action, source, author, created_utc, reason,
                             content_hash, prev_hash, row_hash, origin_file, origin_line, origin_column,
                             origin_end_line, origin_end_column, hash_format)
 SELECT seq, kind, name, version, retired, strength, action, source, author, created_utc, reason, content_hash,
        prev_hash, row_hash, origin_file, origin_line, origin_column, origin_end_line, origin_end_column, hash_format
 FROM item_version ORDER BY seq;
 DROP TABLE item_version;
-ALTER TABLE item_version_5 RENAME TO item_version;
+ALTER TABLE item_version_6 RENAME TO item_version;
 
 CREATE TRIGGER item_version_no_update BEFORE UPDATE ON item_version
 BEGIN SELECT RAISE(ABORT, 'item versions are append-only'); END;
