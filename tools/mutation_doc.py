@@ -5,14 +5,34 @@ a kb-verify JSON report made with --mutate:
     build/bin/kb-verify kb/guidelines --mutate --format json > /tmp/m.json
     tools/mutation_doc.py /tmp/m.json docs/properties.md
 
-It replaces the section in place (from its heading to the next "## ")."""
+It replaces the section in place (from its heading to the next "## ").
+The last column of the surviving-mutant table ("why no property kills it")
+is written by hand; a regeneration keeps it for every survivor whose edit is
+unchanged and marks new survivors "(not yet justified)". The mutation test
+compares the score, the edits and their count, not that column."""
 import json
 import sys
 
 HEADING = "## Strength of the properties (mutation analysis)"
 
 
-def section(m):
+UNJUSTIFIED = "(not yet justified)"
+
+
+def old_reasons(doc):
+    """The hand-written last column of the surviving-mutant rows already in the page, by edit."""
+    reasons = {}
+    for line in doc.splitlines():
+        if not line.startswith("| ") or " | kb/guidelines/" not in line:
+            continue
+        cells = line[2:].rstrip().removesuffix("|").rstrip().split(" | kb/guidelines/", 1)
+        rest = cells[1].split(" | ")
+        if len(rest) >= 3:
+            reasons[cells[0]] = " | ".join(rest[2:]).strip()
+    return reasons
+
+
+def section(m, reasons):
     c = m["counts"]
     esc = lambda s: s.replace("|", "\\|")
     out = [HEADING, "",
@@ -30,19 +50,29 @@ def section(m):
            "### Surviving mutants", "",
            "Each changes some valid patient's advice and no property notices (the change names what differs for a "
            "witness patient). Raising the score means adding properties that pin these behaviours down, or "
-           "recording why one should not.", "",
-           "| edit | location | advice that changes |", "| --- | --- | --- |"]
+           "recording why one should not: the last column says why no property should kill it.", "",
+           "| edit | location | advice that changes | why no property kills it |", "| --- | --- | --- | --- |"]
     for x in m["mutants"]:
         if x["status"] == "survived":
             loc = x["location"]
-            out.append(f"| {esc(x['summary'])} | {loc['file']}:{loc['line']} | {x['witness_change']} |")
+            why = reasons.get(esc(x["summary"]), UNJUSTIFIED)
+            out.append(f"| {esc(x['summary'])} | {loc['file']}:{loc['line']} | {x['witness_change']} | {why} |")
+    restating_only = [x for x in m["mutants"] if x["status"] == "killed" and x.get("restating_only")]
+    if restating_only:
+        out += ["", "### Mutants killed only by restating properties", "",
+                "These count as not killed in the score: the only properties that notice them restate the rule "
+                "they edit.", "", "| edit | killed only by |", "| --- | --- |"]
+        for x in restating_only:
+            killers = sorted({k.split(":", 1)[-1] if isinstance(k, str) else k.get("name", str(k))
+                              for k in x["killed_by"]})
+            out.append(f"| {esc(x['summary'])} | " + ", ".join(f"`{k}`" for k in killers) + " |")
     return "\n".join(out) + "\n"
 
 
 def main():
     report = json.load(open(sys.argv[1]))["mutation"]
     doc = open(sys.argv[2]).read()
-    new = section(report)
+    new = section(report, old_reasons(doc))
     if HEADING in doc:
         start = doc.index(HEADING)
         end = doc.find("\n## ", start + len(HEADING))
