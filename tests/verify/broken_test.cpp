@@ -159,6 +159,7 @@ TEST_P(Broken, kb_verify_reports_exactly_the_expected_violations_with_real_count
 
   verify::Options options;
   options.lints = false;
+  options.readings = false;  // each case breaks the chosen reading; other readings are reported elsewhere
   const verify::Report report = verify::run(*g, options);
 
   std::set<std::string> violated;
@@ -191,10 +192,13 @@ TEST_P(Broken, kb_verify_reports_exactly_the_expected_violations_with_real_count
 
   // Every counterexample really breaks its property when evaluated concretely,
   // and the obligation names exactly the rules the recommender fires for it.
-  kb::Recommender rec(*g);
   for (const std::string& name : violated) {
     const verify::Obligation& o = *by_property[name];
     SCOPED_TRACE(o.id);
+    // The witness holds at the parameter values it names (any allowed value).
+    ASSERT_EQ(o.witness_params.size(), g->params.size());
+    const kb::Guideline at = kb::with_param_values(*g, o.witness_params);
+    kb::Recommender rec(at);
     ASSERT_TRUE(o.witness.has_value()) << "violated without a counterexample";
     const kb::Patient& patient = *o.witness;
     ASSERT_EQ(patient.size(), g->facts.size());
@@ -241,7 +245,7 @@ TEST(BrokenCoverage, the_bundled_guideline_proves_every_property) {
   options.lints = false;
   const verify::Report report = verify::run(kb::testing::bundled(), options);
   for (const verify::Obligation& o : report.obligations)
-    if (o.kind == verify::Kind::Property) {
+    if (o.kind == verify::Kind::Property && !o.reading) {
       EXPECT_STREQ(verify::status_name(o.status), "proved") << o.id << ": " << o.message;
     }
 }
