@@ -34,6 +34,7 @@ struct Args {
   std::string out_file;
   unsigned timeout_ms = 10000;
   bool deny_warnings = false;
+  bool no_other_readings = false;
   std::string dossier, recheck, against;
   bool mutate = false;
   std::optional<double> min_score;
@@ -321,6 +322,7 @@ int verify_rule_set(const Args& a, LoadedRuleSet& loaded, std::ostream& out, std
   verify::Subject subject{loaded.name, loaded.release_hash, kToolVersion, "kb-verify", ""};
   verify::Options options;
   options.timeout_ms = a.timeout_ms;
+  options.readings = !a.no_other_readings;
   auto only = resolve_only(a.only, g, err);
   if (!only) return kExitBadInput;
   options.only = *only;
@@ -368,6 +370,8 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   app.add_flag("--failures-only", a.failures_only, "Text: list only what fails or warns, not every proof and test");
   app.add_option("--timeout-ms", a.timeout_ms, "Per-obligation solver limit in milliseconds (0: none)");
   app.add_flag("--deny-warnings", a.deny_warnings, "Fail (exit 1) on lint warnings");
+  app.add_flag("--no-other-readings", a.no_other_readings,
+               "Check only the chosen reading of each question (skip the report on the other alternatives)");
   app.add_option("--dossier", a.dossier, "Also write the proof dossier into this folder");
   app.add_option("--against", a.against,
                  "Also diff against this rule set: a release, 'draft', a .kb file or a folder of them");

@@ -45,6 +45,20 @@ inline std::vector<std::string> bundled_files() {
 }
 
 /** The checked bundled guideline; throws when it does not check. */
+/** The .kb files of `folder`, sorted, loaded and checked; throws with the
+    rendered diagnostics when they do not check. */
+inline Guideline checked_folder(const std::string& folder) {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(folder))
+    if (e.path().extension() == ".kb") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  SourceMap sources;
+  Diagnostics diags;
+  auto loaded = load_files(files, sources, diags);
+  if (!loaded) throw std::runtime_error(folder + " does not check:\n" + diags.render(sources));
+  return std::move(*loaded);
+}
+
 inline const Guideline& bundled() {
   static const Guideline g = [] {
     SourceMap sources;

@@ -42,8 +42,9 @@ const verify::AnswerChange* answer(const verify::Diff& d, const std::string& act
 }
 
 TEST(Diff, raising_minimum_response_to_6_months_affects_exactly_3_to_5_months) {
-  const kb::Guideline& before = kb::testing::bundled();
-  kb::Guideline after = kb::testing::checked(bundled_text_with("min_response_months = 3 allowed", "min_response_months = 6 allowed"));
+  // The release sets 6; "before" is the same rule set at the guideline's floor of 3.
+  kb::Guideline before = kb::testing::checked(bundled_text_with("min_response_months = 6 allowed", "min_response_months = 3 allowed"));
+  const kb::Guideline& after = kb::testing::bundled();
   verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
   EXPECT_EQ(d.exit_code(), 1);
   ASSERT_EQ(d.items.size(), 1u);
@@ -123,11 +124,11 @@ class Workspace : public ::testing::Test {
 TEST_F(Workspace, kb_diff_between_two_releases) {
   std::string db = path("kb.sqlite");
   ASSERT_EQ(kb_run({"init", "--db", db}).code, 0);
-  std::vector<std::string> import = {"import", "--db", db, "--author", "a", "--reason", "r"};
-  for (const auto& f : kb::testing::bundled_files()) import.push_back(f);
-  ASSERT_EQ(kb_run(import).code, 0);
+  // v1 requires the guideline's floor of 3 months; v2 is the bundled release's 6.
+  std::ofstream(path("v1.kb")) << bundled_text_with("min_response_months = 6 allowed", "min_response_months = 3 allowed");
+  ASSERT_EQ(kb_run({"import", "--db", db, "--author", "a", "--reason", "r", path("v1.kb")}).code, 0);
   ASSERT_EQ(kb_run({"release", "--db", db, "v1", "--author", "a"}).code, 0);
-  std::ofstream(path("edit.kb")) << bundled_text_with("min_response_months = 3 allowed", "min_response_months = 6 allowed");
+  std::ofstream(path("edit.kb")) << bundled_text_with("min_response_months = 6 allowed", "min_response_months = 6 allowed");
   ASSERT_EQ(kb_run({"import", "--db", db, "--author", "b", "--reason", "raise threshold", "--base", "v1", path("edit.kb")}).code, 0);
   ASSERT_EQ(kb_run({"release", "--db", db, "v2", "--author", "b"}).code, 0);
   CliRun same = kb_run({"diff", "--db", db, "v1", "v1"});

@@ -81,7 +81,7 @@ class Dossier : public ::testing::Test {
   CliRun verify(const std::string& dossier, const std::string& only = "MDT-WITH-COUNSELLING",
                 std::vector<std::string> extra = {}) {
     std::vector<std::string> args = kb::testing::bundled_files();
-    args.insert(args.end(), {"--only", only, "--dossier", dossier});
+    args.insert(args.end(), {"--only", only, "--no-other-readings", "--dossier", dossier});
     args.insert(args.end(), extra.begin(), extra.end());
     return run_kb_verify(args);
   }
@@ -340,7 +340,7 @@ TEST_F(Dossier, a_forged_source_with_its_own_release_hash_is_caught) {
   fs::path d = written();
   nlohmann::json j = nlohmann::json::parse(read(d / "dossier.json"));
   std::string source = j["source"];
-  auto pos = source.find("min_response_months = 3");
+  auto pos = source.find("min_response_months = 6");
   ASSERT_NE(pos, std::string::npos);
   source.replace(pos, 23, "min_response_months = 4");
   j["source"] = source;

@@ -328,6 +328,7 @@ TEST(Console, a_counterexample_shows_every_fact_those_the_verdict_reads_first) {
   TempDir dir;
   CliRun r = kb_verify({dir.file("g.kb", kViolated)});
   EXPECT_NE(r.out.find("violated  property:MDT-AFTER-6  a valid patient breaks it\n"
+                       "      fails for every valid patient with months in 3..5, board\n"
                        "      patient: months=3, board=true; other facts: bone=false\n"
                        "      rules fired: OFFER@draft\n"),
             std::string::npos)

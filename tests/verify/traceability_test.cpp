@@ -61,7 +61,7 @@ TEST(Traceability, a_changed_parameter_and_definition_appear_in_every_dependent_
   std::string v1 = guideline_copy(dir, "v1", {});
   std::string v2 = guideline_copy(
       dir, "v2",
-      {{"10_patient.kb", "param min_response_months = 3 allowed", "param min_response_months = 6 allowed"},
+      {{"10_patient.kb", "param min_response_months = 6 allowed", "param min_response_months = 5 allowed"},
        {"10_patient.kb", "  = oligometastatic and staging_complete and biopsy_criterion_met and imaging_history_complete\n"
                          "    and response_months >= min_response_months and disease_controlled and tumour_board_done",
         "  = tumour_board_done and disease_controlled and oligometastatic and staging_complete\n"
@@ -85,7 +85,7 @@ TEST(Traceability, a_changed_parameter_and_definition_appear_in_every_dependent_
     EXPECT_GT(o["location"]["line"].get<int>(), 0) << o["id"];
     for (const auto& p : rested(o, "param", "min_response_months")) {
       EXPECT_EQ(p["version"], 2) << o["id"];
-      EXPECT_EQ(p["value"], 6) << o["id"];
+      EXPECT_EQ(p["value"], 5) << o["id"];
       with_param += o["status"] == "proved";
     }
     for (const auto& d : rested(o, "define", "mdt_candidate")) {
@@ -98,7 +98,7 @@ TEST(Traceability, a_changed_parameter_and_definition_appear_in_every_dependent_
 
   // The text report, the stored results and the dossier name the new versions too.
   CliRun text = run_kb_verify({"--db", db, "--release", "r2"});
-  EXPECT_NE(text.out.find("param min_response_months@2 = 6 (allowed 3..6)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("param min_response_months@2 = 5 (allowed 3..6)"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("define mdt_candidate@2"), std::string::npos) << text.out;
   SQLite::Database sql(db, SQLite::OPEN_READONLY);
   SQLite::Statement q(sql, "SELECT res.core FROM verify_result res JOIN verify_run v ON v.id = res.run_id "
@@ -113,7 +113,7 @@ TEST(Traceability, a_changed_parameter_and_definition_appear_in_every_dependent_
       }
   }
   EXPECT_GT(stored, 0u);
-  EXPECT_NE(read(dossier + "/index.html").find("param min_response_months@2 = 6"), std::string::npos);
+  EXPECT_NE(read(dossier + "/index.html").find("param min_response_months@2 = 5"), std::string::npos);
   EXPECT_NE(read(dossier + "/dossier.json").find("\"mdt_candidate\""), std::string::npos);
 }
 
@@ -230,15 +230,16 @@ TEST(Migration, a_schema_1_database_migrates_and_still_audits) {
   EXPECT_EQ(j["subject"]["release_hash"], sealed);
   for (const auto& o : j["obligations"]) EXPECT_EQ(o["location"]["file"], "<unknown origin>") << o["id"];
   // New versions on top use hash format 2 with their origin; the chain stays intact.
-  std::string edit = guideline_copy(dir, "v2", {{"10_patient.kb", "param min_response_months = 3 allowed",
+  std::string edit = guideline_copy(dir, "v2", {{"10_patient.kb", "param min_response_months = 6 allowed",
                                                  "param min_response_months = 4 allowed"}});
   ASSERT_EQ(run_kb({"import", "--db", db, "--author", "b", "--reason", "4 months", edit}).code, 0);
   CliRun again = run_kb({"audit", "--db", db});
   EXPECT_EQ(again.code, 0) << again.err;
-  EXPECT_NE(again.out.find("196 item versions"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("286 item versions"), std::string::npos) << again.out;
   SQLite::Database sql(db, SQLite::OPEN_READONLY);
   std::string origin =
-      sql.execAndGet("SELECT origin_file || ':' || origin_line FROM item_version WHERE hash_format = 2").getString();
+      sql.execAndGet("SELECT origin_file || ':' || origin_line FROM item_version WHERE hash_format = 2 AND kind = 'param' "
+                     "AND name = 'min_response_months'").getString();
   EXPECT_NE(origin.find("v2/10_patient.kb:57"), std::string::npos) << origin;
 }
 
