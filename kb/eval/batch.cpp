@@ -1,0 +1,250 @@
+// The throughput path of batch recommendation (kb/eval/batch.h).
+#include "kb/eval/batch.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+namespace kb {
+namespace {
+
+using nlohmann::json;
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+std::uint64_t load_partial(const char* p, std::size_t n) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, n < 8 ? n : 8);
+  return v;
+}
+
+std::uint64_t key_hash(const char* key, std::size_t len) {
+  std::uint64_t a = load_partial(key, len);
+  std::uint64_t b = len > 8 ? load_partial(key + len - 8, 8) : 0;
+  std::uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ (len * 0x165667B19E3779F9ull);
+  return h ^ (h >> 29);
+}
+
+bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+BatchCodec::BatchCodec(const Recommender& r) : r_(&r) {
+  const Guideline& g = r.guideline();
+  facts_ = g.facts.size();
+  std::size_t size = 16;
+  while (size < 4 * facts_) size *= 2;
+  table_.assign(size, 0);
+  table_mask_ = size - 1;
+  for (std::size_t i = 0; i < facts_; ++i) {
+    const std::string& n = g.facts[i].name;
+    std::uint64_t k = key_hash(n.data(), n.size()) & table_mask_;
+    while (table_[k]) k = (k + 1) & table_mask_;
+    table_[k] = static_cast<std::int32_t>(i + 1);
+  }
+  for (std::size_t i = 0; i < facts_; ++i) sorted_.push_back(static_cast<std::int32_t>(i));
+  std::sort(sorted_.begin(), sorted_.end(), [&](int a, int b) { return g.facts[a].name < g.facts[b].name; });
+  sorted_pos_.resize(facts_);
+  for (std::size_t k = 0; k < facts_; ++k) sorted_pos_[sorted_[k]] = static_cast<std::int32_t>(k);
+
+  // Output fragments: the members of each object in the order nlohmann::json
+  // dumps them (sorted by key), each value dumped by nlohmann::json itself.
+  action_rules_.resize(g.actions.size());
+  for (std::size_t a = 0; a < g.actions.size(); ++a) {
+    action_head_.push_back("{\"action\":" + dump(g.actions[a].name) + ",\"conflict\":");
+    action_mid_.push_back(",\"description\":" + dump(g.actions[a].description) + ",\"rules\":[");
+    conflict_head_.push_back("{\"action\":" + dump(g.actions[a].name) + ",\"avoided_by\":[");
+  }
+  for (std::uint8_t bits = 1; bits < 8; ++bits) {
+    json strengths = json::array();
+    for (std::uint8_t bit : {kRecommended, kConsidered, kAvoided})
+      if (bits & bit) strengths.push_back(strength_word(bit));
+    strengths_tail_[bits] = "],\"strengths\":" + dump(strengths) + "}";
+  }
+  for (std::size_t i = 0; i < g.rules.size(); ++i) {
+    const Item& rule = g.rules[i];
+    std::string id = g.versioned_id(rule);
+    rule_json_.push_back(dump({{"rule", id},
+                               {"strength", strength_word(strength_bit(rule.strength))},
+                               {"rationale", rule.rationale},
+                               {"source", rule.source},
+                               {"references", rule.cites}}));
+    rule_id_.push_back(dump(id));
+    rule_avoids_.push_back(rule.strength == Strength::Avoid);
+    if (rule.action_index >= 0 && static_cast<std::size_t>(rule.action_index) < g.actions.size())
+      action_rules_[rule.action_index].push_back(static_cast<std::int32_t>(i));
+  }
+}
+
+int BatchCodec::lookup(const char* key, std::size_t len) const {
+  const Guideline& g = r_->guideline();
+  for (std::uint64_t k = key_hash(key, len) & table_mask_;; k = (k + 1) & table_mask_) {
+    std::int32_t f = table_[k];
+    if (!f) return -1;
+    const std::string& n = g.facts[f - 1].name;
+    if (n.size() == len && std::memcmp(n.data(), key, len) == 0) return f - 1;
+  }
+}
+
+bool BatchCodec::read_patient(std::string_view line, Patient& p, Scratch& s) const {
+  const Guideline& g = r_->guideline();
+  p.resize(facts_);
+  s.seen.assign(facts_, 0);  // no allocation once sized
+  const char* q = line.data();
+  const char* end = q + line.size();
+  auto skip_ws = [&] {
+    while (q < end && is_ws(*q)) ++q;
+  };
+  skip_ws();
+  if (q == end || *q != '{') return false;
+  ++q;
+  std::size_t count = 0;
+  std::int32_t guess = 0;  // position in sorted_ of the key expected next
+  skip_ws();
+  if (q < end && *q == '}') return false;  // empty object: missing facts
+  for (;;) {
+    // "key"
+    if (q == end || *q != '"') return false;
+    ++q;
+    const char* key = q;
+    const char* close = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
+    if (!close) return false;
+    const std::size_t len = static_cast<std::size_t>(close - key);
+    q = close + 1;
+    // Fact names are identifiers, so an exact match is a key without escapes.
+    int f = -1;
+    if (guess < static_cast<std::int32_t>(facts_)) {
+      const std::string& n = g.facts[sorted_[guess]].name;
+      if (n.size() == len && std::memcmp(n.data(), key, len) == 0) f = sorted_[guess];
+    }
+    if (f < 0) f = lookup(key, len);
+    if (f < 0 || s.seen[f]) return false;  // unknown or repeated: the strict reader words the error
+    s.seen[f] = 1;
+    ++count;
+    guess = sorted_pos_[f] + 1;
+    skip_ws();
+    if (q == end || *q != ':') return false;
+    ++q;
+    skip_ws();
+    if (q == end) return false;
+    const FactType& t = g.facts[f].fact_type;
+    if (t.kind == Type::Bool) {
+      if (end - q >= 4 && std::memcmp(q, "true", 4) == 0) {
+        p[f] = 1;
+        q += 4;
+      } else if (end - q >= 5 && std::memcmp(q, "false", 5) == 0) {
+        p[f] = 0;
+        q += 5;
+      } else {
+        return false;
+      }
+    } else if (t.kind == Type::Int) {
+      bool neg = *q == '-';
+      if (neg) ++q;
+      if (q == end || *q < '0' || *q > '9') return false;
+      std::int64_t v = 0;
+      if (*q == '0') {
+        ++q;
+      } else {
+        const char* start = q;
+        while (q < end && *q >= '0' && *q <= '9') {
+          if (q - start == 15) return false;  // long integers: the strict reader decides
+          v = 10 * v + (*q - '0');
+          ++q;
+        }
+      }
+      if (q < end && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E')) return false;
+      if (neg) v = -v;
+      if (v < t.lo || v > t.hi) return false;
+      p[f] = v;
+    } else {
+      if (*q != '"') return false;
+      ++q;
+      const char* vclose = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
+      if (!vclose) return false;
+      const std::size_t vlen = static_cast<std::size_t>(vclose - q);
+      int found = -1;
+      for (std::size_t k = 0; k < t.values.size(); ++k)  // value names are identifiers: no escapes
+        if (t.values[k].size() == vlen && std::memcmp(t.values[k].data(), q, vlen) == 0) {
+          found = static_cast<int>(k);
+          break;
+        }
+      if (found < 0) return false;
+      p[f] = found;
+      q = vclose + 1;
+    }
+    skip_ws();
+    if (q == end) return false;
+    if (*q == ',') {
+      ++q;
+      skip_ws();
+      continue;
+    }
+    if (*q != '}') return false;
+    ++q;
+    break;
+  }
+  skip_ws();
+  if (q != end || count != facts_) return false;
+  return r_->broken_constraint(p) < 0;
+}
+
+void BatchCodec::append_outcome(const Outcome& o, std::string& out) const {
+  out += "{\"actions\":[";
+  bool first = true, any_conflict = false;
+  const std::size_t actions = action_head_.size();
+  for (std::size_t a = 0; a < actions; ++a) {
+    const std::uint8_t bits = o.actions[a];
+    if (!bits) continue;
+    if (!first) out += ',';
+    first = false;
+    const bool conflict = o.conflict(static_cast<int>(a));
+    any_conflict |= conflict;
+    out += action_head_[a];
+    out += conflict ? "true" : "false";
+    out += action_mid_[a];
+    bool first_rule = true;
+    for (std::int32_t r : action_rules_[a]) {
+      if (!o.fired[r]) continue;
+      if (!first_rule) out += ',';
+      first_rule = false;
+      out += rule_json_[r];
+    }
+    out += strengths_tail_[bits & 7];
+  }
+  out += "],\"conflicts\":[";
+  if (any_conflict) {
+    first = true;
+    for (std::size_t a = 0; a < actions; ++a) {
+      if (!o.actions[a] || !o.conflict(static_cast<int>(a))) continue;
+      if (!first) out += ',';
+      first = false;
+      out += conflict_head_[a];
+      for (int pass = 0; pass < 2; ++pass) {  // avoided_by, then offered_by
+        bool first_id = true;
+        for (std::int32_t r : action_rules_[a]) {
+          if (!o.fired[r] || rule_avoids_[r] != (pass == 0)) continue;
+          if (!first_id) out += ',';
+          first_id = false;
+          out += rule_id_[r];
+        }
+        out += pass == 0 ? "],\"offered_by\":[" : "]}";
+      }
+    }
+  }
+  out += "]}";
+}
+
+void BatchCodec::append_result_line(std::uint64_t line, const Outcome& o, std::string& out) const {
+  char digits[24];
+  auto [ptr, ec] = std::to_chars(digits, digits + sizeof digits, line);
+  (void)ec;
+  out += "{\"line\":";
+  out.append(digits, ptr);
+  out += ",\"result\":";
+  append_outcome(o, out);
+  out += ",\"schema\":\"kb-recommendation-line/1\"}\n";
+}
+
+}  // namespace kb
