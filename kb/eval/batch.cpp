@@ -33,6 +33,35 @@ bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 BatchCodec::BatchCodec(const Recommender& r) : r_(&r) {
   const Guideline& g = r.guideline();
   facts_ = g.facts.size();
+  {
+    // Constraint c broken <=> rule c ("when not c") fires.
+    Guideline cg = clone(g);
+    cg.rules.clear();
+    if (cg.actions.empty()) {
+      Item a;
+      a.kind = ItemKind::Action;
+      a.name = "constraint";
+      cg.actions.push_back(std::move(a));
+    }
+    for (const Item& c : g.constraints) {
+      Item rule;
+      rule.kind = ItemKind::Rule;
+      rule.name = c.name;
+      rule.strength = Strength::Avoid;
+      rule.action = cg.actions[0].name;
+      rule.action_index = 0;
+      auto negated = std::make_unique<Expr>();
+      negated->op = Op::Not;
+      negated->type.kind = Type::Bool;
+      negated->loc = c.expr->loc;
+      negated->args.push_back(c.expr->clone());
+      rule.expr = std::move(negated);
+      cg.rules.push_back(std::move(rule));
+    }
+    constraints_ = RuleProgram::compile(cg);
+    constraint_count_ = cg.rules.size();
+    constraint_actions_ = cg.actions.size();
+  }
   std::size_t size = 16;
   while (size < 4 * facts_) size *= 2;
   table_.assign(size, 0);
@@ -187,7 +216,10 @@ bool BatchCodec::read_patient(std::string_view line, Patient& p, Scratch& s) con
   }
   skip_ws();
   if (q != end || count != facts_) return false;
-  return r_->broken_constraint(p) < 0;
+  s.broken.resize(constraint_count_);
+  s.actions.resize(constraint_actions_);
+  constraints_.run(p.data(), s.broken.data(), s.actions.data());
+  return s.actions[0] == 0;  // no constraint broken
 }
 
 void BatchCodec::append_outcome(const Outcome& o, std::string& out) const {

@@ -85,6 +85,25 @@ std::string random_lines(const kb::Recommender& r, int count, std::uint32_t seed
   return lines;
 }
 
+// Patients with every value in range but not drawn to keep the domain
+// constraints: many break one, some do not.
+std::string unconstrained_lines(const kb::Recommender& r, int count, std::uint32_t seed) {
+  const kb::Guideline& g = r.guideline();
+  std::mt19937 rng(seed);
+  std::string lines;
+  kb::Patient p(g.facts.size());
+  for (int i = 0; i < count; ++i) {
+    for (std::size_t f = 0; f < p.size(); ++f) {
+      const kb::FactType& t = g.facts[f].fact_type;
+      const std::int64_t picks[] = {t.lo, std::min(t.lo + 1, t.hi), t.hi};
+      p[f] = std::uniform_int_distribution<int>(0, 1)(rng) ? picks[std::uniform_int_distribution<int>(0, 2)(rng)]
+                                                            : std::uniform_int_distribution<std::int64_t>(t.lo, t.hi)(rng);
+    }
+    lines += kb::patient_to_json(g, p).dump() + "\n";
+  }
+  return lines;
+}
+
 // The bundled guideline, with stored versions on some rules (so ids read "@3").
 const kb::Guideline& versioned() {
   static const kb::Guideline g = [] {
@@ -119,6 +138,28 @@ TEST(Batch, hundred_thousand_random_patients_give_the_reference_output) {
     BatchRun j = fast(r, input, jobs);
     EXPECT_EQ(j.code, ref.code) << jobs;
     EXPECT_TRUE(j.out == ref.out) << "jobs " << jobs << ": " << first_difference(j.out, ref.out);
+  }
+}
+
+TEST(Batch, patients_breaking_domain_constraints_give_the_reference_output) {
+  kb::Recommender r(versioned());
+  std::string input = unconstrained_lines(r, 20000, 5);
+  BatchRun ref = reference(r, input);
+  std::size_t broken = 0, answered = 0;
+  for (std::size_t at = ref.out.find("breaks domain constraint"); at != std::string::npos;
+       at = ref.out.find("breaks domain constraint", at + 1))
+    ++broken;
+  for (std::size_t at = ref.out.find("\"result\""); at != std::string::npos; at = ref.out.find("\"result\"", at + 1))
+    ++answered;
+  EXPECT_GT(broken, 1000u);
+  EXPECT_GT(answered, 100u);
+  expect_same(r, input);
+  expect_same(r, input, 2);
+  for (std::uint32_t seed = 1; seed <= 40; ++seed) {  // guidelines with other constraints
+    kb::Guideline g = kb::testing::checked(kb::testing::RandomGuideline(seed, seed % 2 == 0).source());
+    kb::Recommender rg(g);
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    expect_same(rg, unconstrained_lines(rg, 500, seed));
   }
 }
 
@@ -240,7 +281,7 @@ TEST(Batch, the_fast_reader_accepts_only_what_the_strict_reader_accepts_with_the
   kb::Recommender r(versioned());
   kb::BatchCodec codec(r);
   kb::BatchCodec::Scratch scratch;
-  std::string goods = random_lines(r, 200, 11);
+  std::string goods = random_lines(r, 200, 11) + unconstrained_lines(r, 200, 12);
   std::istringstream in(goods);
   int accepted = 0;
   for (std::string good; std::getline(in, good);) {

@@ -30,7 +30,9 @@ class BatchCodec {
  public:
   /** Per-thread working space, so that reading allocates nothing per patient. */
   struct Scratch {
-    std::vector<std::uint8_t> seen;  ///< per fact: read on this line
+    std::vector<std::uint8_t> seen;     ///< per fact: read on this line
+    std::vector<std::uint8_t> broken;   ///< per domain constraint: broken by the line's patient
+    std::vector<std::uint8_t> actions;  ///< scratch of the constraint program
   };
 
   /** Precomputes the fact-name index and the output fragments of every
@@ -58,6 +60,10 @@ class BatchCodec {
 
   const Recommender* r_;
   std::size_t facts_ = 0;
+  // The domain constraints compiled like rules (one rule "when not C" each,
+  // all for one action), so a patient is checked with one branch-free run.
+  RuleProgram constraints_;
+  std::size_t constraint_count_ = 0, constraint_actions_ = 0;
   // Open-addressing index of fact names.
   std::vector<std::int32_t> table_;  // fact index + 1, 0 = empty
   std::uint64_t table_mask_ = 0;
