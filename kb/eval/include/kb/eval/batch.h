@@ -69,6 +69,10 @@ class BatchCodec {
   std::uint64_t table_mask_ = 0;
   // Fact names in sorted order (the order patient_to_json writes), to guess the next key.
   std::vector<std::int32_t> sorted_, sorted_pos_;
+  // Per fact: its name followed by the closing quote; per enum fact, each
+  // value name followed by the closing quote (matched in place, no scan).
+  std::vector<std::string> key_quoted_;
+  std::vector<std::vector<std::string>> values_quoted_;
   // Per action: `{"action":NAME,"conflict":`, `,"description":DESC,"rules":[`,
   // `{"action":NAME,"avoided_by":[`; per strength bits `],"strengths":[...]}`.
   std::vector<std::string> action_head_, action_mid_, conflict_head_;
