@@ -18,6 +18,7 @@
 #include "kb/eval/batch.h"
 #include "kb/eval/recommender.h"
 #include "tests/common/bundled.h"
+#include "tests/common/cli.h"
 #include "tests/common/random_guideline.h"
 #include "tests/common/random_patient.h"
 #include "tools/recommend_cmd.h"
@@ -387,6 +388,44 @@ TEST(Batch, summary_counts_what_the_lines_say) {
       for (const char* st : {"recommended", "considered", "avoided"})
         EXPECT_EQ(a[st], counts[a["action"].get<std::string>()][st]) << a;
   }
+}
+
+TEST(Batch, summary_against_counts_changed_answers_and_flags_are_checked) {
+  kb::testing::TempDir dir;
+  const std::string head = "fact board: bool \"b\"\nfact bone: bool \"c\"\naction mdt \"m\"\n"
+                           "rule OFFER when board then consider mdt because \"b\" source \"s\"\n";
+  std::string after = dir.file("after.kb", head + "rule AVOID when bone then avoid mdt because \"b\" source \"s\"\n");
+  std::string before = dir.file("before.kb", head);
+  std::string other = dir.file("other.kb", "fact board: int 0..3 \"b\"\nfact bone: bool \"c\"\naction mdt \"m\"\n");
+  const std::string cohort = "{\"board\": true, \"bone\": true}\n{\"board\": false, \"bone\": true}\n"
+                             "{\"board\": true, \"bone\": false}\n{\"board\": 1}\n";
+  kb::testing::CliRun r = kb::testing::run_kb(
+      {"recommend", "--source", after, "--patient", "-", "--batch", "--summary", "--against", before, "--jobs", "2"},
+      cohort);
+  EXPECT_EQ(r.code, 2) << r.err;  // the last line is bad
+  EXPECT_EQ(r.err, "kb: <stdin>:4: fact 'board': fact 'board' must be true or false, got 1\n");
+  json s = json::parse(r.out);
+  EXPECT_EQ(s["patients"], 3);
+  EXPECT_EQ(s["errors"], 1);
+  EXPECT_EQ(s["with_conflict"], 1);
+  EXPECT_EQ(s["actions"][0], json({{"action", "mdt"}, {"recommended", 0}, {"considered", 2}, {"avoided", 2},
+                                   {"conflicts", 1}}));
+  EXPECT_EQ(s["against"]["before"], before);
+  EXPECT_EQ(s["against"]["changed_patients"], 2);
+  EXPECT_EQ(s["against"]["changes"],
+            json::parse(R"([{"action": "mdt", "before": [], "after": ["avoided"], "patients": 1},
+                            {"action": "mdt", "before": ["considered"], "after": ["considered", "avoided"], "patients": 1}])"));
+  auto code = [&](std::vector<std::string> args) {
+    return kb::testing::run_kb(args, "{\"board\": true, \"bone\": true}\n").code;
+  };
+  EXPECT_EQ(code({"recommend", "--source", after, "--patient", "-", "--summary"}), 2);
+  EXPECT_EQ(code({"recommend", "--source", after, "--patient", "-", "--jobs", "2"}), 2);
+  EXPECT_EQ(code({"recommend", "--source", after, "--patient", "-", "--batch", "--jobs", "0"}), 2);
+  EXPECT_EQ(code({"recommend", "--source", after, "--patient", "-", "--batch", "--against", before}), 2);
+  kb::testing::CliRun differ = kb::testing::run_kb(
+      {"recommend", "--source", after, "--patient", "-", "--batch", "--summary", "--against", other}, cohort);
+  EXPECT_EQ(differ.code, 2);
+  EXPECT_NE(differ.err.find("its facts differ"), std::string::npos) << differ.err;
 }
 
 }  // namespace
