@@ -77,7 +77,10 @@ struct BatchSummary {
 /** Evaluates the patient(s) in `args.patient` with `r`. Batch mode writes
     one whole JSON line per non-blank input line (a result or an error
     object) and carries on after a bad line; a read failure or an over-long
-    line ends it. Every output line is built first and written in one call.
+    line ends it. Lines are read in blocks and evaluated by `args.jobs`
+    threads; the output lines are built whole and written in input order,
+    several lines per call. With `args.summary` it writes one
+    kb-recommendation-summary/1 object at the end instead of the lines.
     @return 0 when every patient was read and none has a conflict; 1 when
             some patient has a conflict; 2 when a patient (or line) was bad
             input or the input could not be read, reported on `err` with the
