@@ -317,6 +317,14 @@ int cmd_recommend(const Options& o, std::istream& in, std::ostream& out, std::os
     err << "kb: --source and --patient - cannot both read standard input\n";
     return kExitBadInput;
   }
+  if (!o.recommend.batch && (o.recommend.summary || o.recommend.jobs != 1)) {
+    err << "kb: --jobs and --summary apply to --batch only\n";
+    return kExitBadInput;
+  }
+  if (!o.recommend.against.empty() && !o.recommend.summary) {
+    err << "kb: --against applies to --batch --summary only\n";
+    return kExitBadInput;
+  }
   RuleSetSource source{o.files, o.db, o.release.empty() ? std::nullopt : std::optional(o.release)};
   LoadedRuleSet g = load_rule_set(source, &in);
   if (!g.guideline) {
@@ -324,7 +332,26 @@ int cmd_recommend(const Options& o, std::istream& in, std::ostream& out, std::os
     return kExitBadInput;
   }
   Recommender r(*g.guideline);
-  return recommend(r, o.recommend, in, out, err);
+  if (o.recommend.against.empty()) return recommend(r, o.recommend, in, out, err);
+  LoadedRuleSet b = load_rule_set(rule_set_source(o.recommend.against, o.db));
+  if (!b.guideline) {
+    err << "kb: --against " << o.recommend.against << ": " << b.error;
+    return kExitBadInput;
+  }
+  const auto& fa = g.guideline->facts;
+  const auto& fb = b.guideline->facts;
+  bool same = fa.size() == fb.size();
+  for (std::size_t i = 0; same && i < fa.size(); ++i)
+    same = fa[i].name == fb[i].name && fa[i].fact_type.kind == fb[i].fact_type.kind &&
+           fa[i].fact_type.lo == fb[i].fact_type.lo && fa[i].fact_type.hi == fb[i].fact_type.hi &&
+           fa[i].fact_type.values == fb[i].fact_type.values;
+  if (!same) {
+    err << "kb: --against " << o.recommend.against
+        << ": its facts differ (names, order or types); a patient must mean the same to both rule sets\n";
+    return kExitBadInput;
+  }
+  Recommender before(*b.guideline);
+  return recommend(r, o.recommend, in, out, err, &before);
 }
 
 // `kb test [PATH...]`: the guideline's own test cases against a rule set.
@@ -460,6 +487,12 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
       ->allow_extra_args(false);
   rec->add_option("--format", o.recommend.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   rec->add_flag("--batch", o.recommend.batch, "Input is JSON Lines, one patient per line; output is JSON Lines");
+  rec->add_option("--jobs", o.recommend.jobs, "Batch: threads evaluating lines; the output keeps the input order")
+      ->check(CLI::Range(1, 256));
+  rec->add_flag("--summary", o.recommend.summary,
+                "Batch: print one JSON summary (counts per action and strength) instead of one line per patient");
+  rec->add_option("--against", o.recommend.against,
+                  "Summary: also count the changed answers from this rule set (release name, 'draft', or .kb source)");
 
   auto* diff = app.add_subcommand("diff", "Which patients get a different answer between two rule sets");
   add_db_option(diff, o);

@@ -1,10 +1,20 @@
 #include "tools/recommend_cmd.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "kb/eval/batch.h"
 
 namespace kb::cli {
 namespace {
@@ -84,8 +94,13 @@ int one(const Recommender& r, const RecommendArgs& args, std::istream& src, cons
   return has_conflict(o) ? 1 : 0;
 }
 
+}  // namespace
+
+// The original batch loop, one line at a time through nlohmann::json: the
+// reference the tests compare the throughput path (batch_fast) with.
 // One output line per input line, each built whole and written in one call.
-int batch(const Recommender& r, std::istream& src, const std::string& name, std::ostream& out, std::ostream& err) {
+int recommend_batch_reference(const Recommender& r, std::istream& src, const std::string& name, std::ostream& out,
+                              std::ostream& err) {
   int code = 0;
   std::string line, why;
   Outcome o;
@@ -117,28 +132,361 @@ int batch(const Recommender& r, std::istream& src, const std::string& name, std:
   }
 }
 
+namespace {
+
+// The input of the throughput path, read in large blocks: from a file
+// descriptor (a --patient file, or standard input when `in` is std::cin),
+// else from any stream buffer, taking only what it holds so that bytes read
+// before a failing read are kept.
+class BlockReader {
+ public:
+  static constexpr std::size_t kBlock = std::size_t{4} << 20;
+
+  explicit BlockReader(int fd) : fd_(fd) {}
+  explicit BlockReader(std::istream& s) : stream_(&s) {}
+  ~BlockReader() {
+    if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+  BlockReader(const BlockReader&) = delete;
+  BlockReader& operator=(const BlockReader&) = delete;
+  void own() { owned_ = true; }
+
+  // Appends at most `space` bytes at `dst`. Returns the count, 0 at the end
+  // of the input, -1 on a read failure (reason in `why`).
+  std::ptrdiff_t read(char* dst, std::size_t space, std::string& why) {
+    if (fd_ >= 0) {
+      for (;;) {
+        ssize_t n = ::read(fd_, dst, space);
+        if (n >= 0) return n;
+        if (errno == EINTR) continue;
+        why = std::strerror(errno);
+        return -1;
+      }
+    }
+    std::streambuf* buf = stream_->rdbuf();
+    if (!buf || stream_->bad()) {
+      why = "the input stream has failed";
+      return -1;
+    }
+    std::size_t got = 0;
+    try {
+      while (got < space) {
+        std::streamsize avail = buf->in_avail();
+        if (avail > 0) {  // what the buffer holds: no read that could fail
+          got += static_cast<std::size_t>(
+              buf->sgetn(dst + got, std::min<std::streamsize>(avail, static_cast<std::streamsize>(space - got))));
+          continue;
+        }
+        if (got > 0) break;
+        const int c = buf->sbumpc();
+        if (c == std::char_traits<char>::eof()) return 0;
+        dst[got++] = static_cast<char>(c);
+      }
+      return static_cast<std::ptrdiff_t>(got);
+    } catch (const std::exception& e) {
+      why = e.what();
+    } catch (...) {
+      why = "unknown read error";
+    }
+    stream_->setstate(std::ios::badbit);
+    pending_ = got;
+    return -1;
+  }
+  // Bytes stored by the read that then failed (they belong to the line that failed).
+  std::size_t pending_ = 0;
+
+ private:
+  int fd_ = -1;
+  std::istream* stream_ = nullptr;
+  bool owned_ = false;
+};
+
+// One worker's share of a block of lines, and what it produced.
+struct Worker {
+  Patient patient;
+  Outcome outcome, before;
+  BatchCodec::Scratch scratch;
+  std::string out, err;
+  int code = 0;
+  BatchSummary summary;
+};
+
+struct Line {
+  std::string_view text;
+  std::uint64_t number;
+};
+
+// One line through the throughput path: the fast reader, or the strict one
+// for any line the fast reader does not accept (so every error is worded by
+// patient_from_text), then the rules, then the line written from fragments.
+void process(const BatchCodec& codec, const std::string& name, const Line& l, bool summary, const Recommender* before,
+             Worker& w) {
+  const Recommender& r = codec.recommender();
+  if (!codec.read_patient(l.text, w.patient, w.scratch)) {
+    PatientResult p = patient_from_text(r, l.text);
+    if (!p.patient) {
+      w.err += "kb: " + name + ":" + std::to_string(l.number) + ": " + (p.fact.empty() ? "" : "fact '" + p.fact + "': ") +
+               p.error + "\n";
+      w.code = 2;
+      if (summary) {
+        ++w.summary.errors;
+        return;
+      }
+      json result = {{"schema", kRecommendationLineSchema}, {"line", l.number}, {"error", p.error}};
+      if (!p.fact.empty()) result["fact"] = p.fact;
+      w.out += dump(result);
+      w.out += '\n';
+      return;
+    }
+    w.patient = std::move(*p.patient);
+  }
+  r.evaluate(w.patient, w.outcome);
+  if (has_conflict(w.outcome) && w.code == 0) w.code = 1;
+  if (summary) {
+    w.summary.add(w.outcome);
+    if (before) {
+      if (before->broken_constraint(w.patient) >= 0) {
+        ++w.summary.rejected_before;
+      } else {
+        before->evaluate(w.patient, w.before);
+        w.summary.add_change(w.before, w.outcome);
+      }
+    }
+  } else codec.append_result_line(l.number, w.outcome, w.out);
+}
+
+int batch_fast(const Recommender& r, const RecommendArgs& args, BlockReader& reader, const std::string& name,
+               std::ostream& out, std::ostream& err, const Recommender* before) {
+  const BatchCodec codec(r);
+  const std::size_t jobs = std::max<std::size_t>(1, args.jobs);
+  std::vector<Worker> workers(jobs);
+  for (Worker& w : workers) w.summary.reset(r.guideline());
+  std::vector<char> buf(BlockReader::kBlock + kMaxPatientBytes + 1);
+  std::size_t begin = 0, end = 0;
+  std::uint64_t n = 0;  // lines seen
+  std::vector<Line> lines;
+  int code = 0;
+  bool at_end = false;
+  std::string why;
+
+  auto run_lines = [&] {
+    if (lines.empty()) return;
+    const std::size_t used = std::min(jobs, lines.size());
+    auto slice = [&](std::size_t k) {
+      Worker& w = workers[k];
+      const std::size_t lo = lines.size() * k / used, hi = lines.size() * (k + 1) / used;
+      for (std::size_t i = lo; i < hi; ++i) process(codec, name, lines[i], args.summary, before, w);
+    };
+    std::vector<std::thread> threads;
+    for (std::size_t k = 1; k < used; ++k) threads.emplace_back(slice, k);
+    slice(0);
+    for (std::thread& t : threads) t.join();
+    for (std::size_t k = 0; k < used; ++k) {  // in input order
+      Worker& w = workers[k];
+      if (!w.out.empty()) out.write(w.out.data(), static_cast<std::streamsize>(w.out.size()));
+      if (!w.err.empty()) err << w.err;
+      w.out.clear();
+      w.err.clear();
+      code = std::max(code, w.code);
+    }
+    lines.clear();
+  };
+  auto stop = [&](std::uint64_t at, const std::string& error) {
+    run_lines();
+    err << "kb: " + name + ":" + std::to_string(at) + ": " + error + "; the batch stops here\n";
+    if (!args.summary) out << dump({{"schema", kRecommendationLineSchema}, {"line", at}, {"error", error}}) + "\n";
+    return 2;
+  };
+  auto finish = [&](int c) {
+    if (args.summary) {
+      BatchSummary total = workers[0].summary;
+      for (std::size_t k = 1; k < workers.size(); ++k) total.merge(workers[k].summary);
+      out << dump(total.to_json(r.guideline(), before ? args.against : "")) + "\n";
+    }
+    out.flush();
+    return c;
+  };
+  auto blank = [](std::string_view s) { return s.find_first_not_of(" \t\r") == std::string_view::npos; };
+  const std::string too_long = "line longer than " + std::to_string(kMaxPatientBytes) + " bytes";
+
+  for (;;) {
+    // Every complete line in the buffer.
+    const char* p = buf.data() + begin;
+    const char* stop_at = buf.data() + end;
+    while (const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(stop_at - p)))) {
+      ++n;
+      std::string_view text(p, static_cast<std::size_t>(nl - p));
+      if (text.size() > kMaxPatientBytes) return finish(stop(n, too_long));
+      if (!blank(text)) lines.push_back({text, n});
+      p = nl + 1;
+    }
+    begin = static_cast<std::size_t>(p - buf.data());
+    const std::size_t partial = end - begin;
+    if (partial > kMaxPatientBytes) return finish(stop(n + 1, too_long));
+    if (at_end) {
+      if (partial > 0) {
+        ++n;
+        std::string_view text(buf.data() + begin, partial);
+        if (!blank(text)) lines.push_back({text, n});
+      }
+      run_lines();
+      return finish(code);
+    }
+    run_lines();
+    // Keep the partial line, read the next block after it.
+    std::memmove(buf.data(), buf.data() + begin, partial);
+    begin = 0;
+    end = partial;
+    std::ptrdiff_t got = reader.read(buf.data() + end, buf.size() - end, why);
+    if (got < 0) {
+      // Complete lines the failing read delivered still get their answers.
+      end += reader.pending_;
+      const char* q = buf.data();
+      while (const char* nl = static_cast<const char*>(std::memchr(q, '\n', static_cast<std::size_t>(buf.data() + end - q)))) {
+        ++n;
+        std::string_view text(q, static_cast<std::size_t>(nl - q));
+        if (text.size() > kMaxPatientBytes) return finish(stop(n, too_long));
+        if (!blank(text)) lines.push_back({text, n});
+        q = nl + 1;
+      }
+      if (static_cast<std::size_t>(buf.data() + end - q) > kMaxPatientBytes) return finish(stop(n + 1, too_long));
+      return finish(stop(n + 1, "cannot read: " + why));
+    }
+    if (got == 0) at_end = true;
+    end += static_cast<std::size_t>(got);
+  }
+}
+
 }  // namespace
+
+void BatchSummary::reset(const Guideline& g) {
+  patients = errors = conflicted = no_action = 0;
+  per_action.assign(g.actions.size(), {});
+}
+
+void BatchSummary::add(const Outcome& o) {
+  ++patients;
+  bool any = false, conflict = false;
+  for (std::size_t a = 0; a < per_action.size(); ++a) {
+    const std::uint8_t bits = o.actions[a];
+    if (!bits) continue;
+    any = true;
+    ActionCounts& c = per_action[a];
+    for (int k = 0; k < 3; ++k)
+      if (bits & (1 << k)) ++c.strength[k];
+    if (o.conflict(static_cast<int>(a))) {
+      ++c.conflict;
+      conflict = true;
+    }
+  }
+  if (!any) ++no_action;
+  if (conflict) ++conflicted;
+}
+
+void BatchSummary::add_change(const Outcome& before, const Outcome& after) {
+  bool any = false;
+  for (std::size_t a = 0; a < per_action.size(); ++a) {
+    if (before.actions[a] == after.actions[a]) continue;
+    any = true;
+    ++changes[static_cast<std::uint32_t>(a) << 16 | std::uint32_t{before.actions[a]} << 8 | after.actions[a]];
+  }
+  if (any) ++changed;
+}
+
+void BatchSummary::merge(const BatchSummary& other) {
+  changed += other.changed;
+  rejected_before += other.rejected_before;
+  for (const auto& [key, count] : other.changes) changes[key] += count;
+  patients += other.patients;
+  errors += other.errors;
+  conflicted += other.conflicted;
+  no_action += other.no_action;
+  for (std::size_t a = 0; a < per_action.size(); ++a) {
+    for (int k = 0; k < 3; ++k) per_action[a].strength[k] += other.per_action[a].strength[k];
+    per_action[a].conflict += other.per_action[a].conflict;
+  }
+}
+
+nlohmann::json BatchSummary::to_json(const Guideline& g, const std::string& before) const {
+  json actions = json::array();
+  for (std::size_t a = 0; a < per_action.size(); ++a) {
+    const ActionCounts& c = per_action[a];
+    actions.push_back({{"action", g.actions[a].name},
+                       {"recommended", c.strength[0]},
+                       {"considered", c.strength[1]},
+                       {"avoided", c.strength[2]},
+                       {"conflicts", c.conflict}});
+  }
+  json summary = {{"schema", kRecommendationSummarySchema},
+                  {"patients", patients},
+                  {"errors", errors},
+                  {"with_conflict", conflicted},
+                  {"no_action", no_action},
+                  {"actions", actions}};
+  if (before.empty()) return summary;
+  auto words = [](std::uint8_t bits) {
+    json w = json::array();
+    for (std::uint8_t bit : {kRecommended, kConsidered, kAvoided})
+      if (bits & bit) w.push_back(strength_word(bit));
+    return w;
+  };
+  json changed_list = json::array();
+  for (const auto& [key, count] : changes)
+    changed_list.push_back({{"action", g.actions[key >> 16].name},
+                            {"before", words(static_cast<std::uint8_t>(key >> 8))},
+                            {"after", words(static_cast<std::uint8_t>(key))},
+                            {"patients", count}});
+  summary["against"] = {{"before", before},
+                        {"changed_patients", changed},
+                        {"rejected_by_before", rejected_before},
+                        {"changes", changed_list}};
+  return summary;
+}
 
 int recommend(const Recommender& r, const RecommendArgs& args, std::istream& in, std::ostream& out,
               std::ostream& err) {
-  std::ifstream file;
-  std::istream* src = &in;
-  std::string name = "<stdin>";
+  return recommend(r, args, in, out, err, nullptr);
+}
+
+int recommend(const Recommender& r, const RecommendArgs& args, std::istream& in, std::ostream& out,
+              std::ostream& err, const Recommender* before) {
+  const std::string name = args.patient == "-" ? "<stdin>" : args.patient;
   if (args.patient != "-") {
     std::error_code ec;
     if (std::filesystem::is_directory(args.patient, ec)) {
       err << "kb: " << args.patient << ": is a folder; --patient takes a file (or - for standard input)\n";
       return 2;
     }
+  }
+  if (args.batch) {
+    if (args.patient == "-") {
+      if (&in == &std::cin) {
+        BlockReader reader(0);
+        return batch_fast(r, args, reader, name, out, err, before);
+      }
+      BlockReader reader(in);
+      return batch_fast(r, args, reader, name, out, err, before);
+    }
+    int fd = ::open(args.patient.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      err << "kb: " << args.patient << ": cannot read file\n";
+      return 2;
+    }
+    BlockReader reader(fd);
+    reader.own();
+    return batch_fast(r, args, reader, name, out, err, before);
+  }
+  std::ifstream file;
+  std::istream* src = &in;
+  if (args.patient != "-") {
     file.open(args.patient, std::ios::binary);
     if (!file) {
       err << "kb: " << args.patient << ": cannot read file\n";
       return 2;
     }
     src = &file;
-    name = args.patient;
   }
-  return args.batch ? batch(r, *src, name, out, err) : one(r, args, *src, name, out, err);
+  return one(r, args, *src, name, out, err);
 }
 
 }  // namespace kb::cli

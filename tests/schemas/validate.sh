@@ -28,7 +28,8 @@ run() {
 }
 
 # The outputs, grouped by the schema they must follow (one folder per schema).
-schemas=(kb-verify-report kb-diff kb-test-report kb-recommendation kb-recommendation-line kb-dossier kb-readings)
+schemas=(kb-verify-report kb-diff kb-test-report kb-recommendation kb-recommendation-line kb-recommendation-summary kb-dossier
+         kb-readings)
 for s in "${schemas[@]}"; do mkdir -p "$work/$s"; done
 out=$work
 
@@ -116,6 +117,12 @@ echo '{"board": true, "bone": true}' >"$work/conflict-patient.json"
 run 1 sh -c "\"$bin/kb\" recommend --source \"$work/conflict.kb\" --patient \"$work/conflict-patient.json\" --format json >\"$out/kb-recommendation/conflict.json\""
 run 2 sh -c "\"$bin/kb\" recommend --source kb/guidelines --patient \"$work/cohort.jsonl\" --batch >\"$work/batch.jsonl\""
 split -l 1 -d -a 3 --additional-suffix=.json "$work/batch.jsonl" "$out/kb-recommendation-line/line-"
+# Cohort summaries: the same batch; conflicts, and changed answers against
+# a rule set where bone alone no longer avoids mdt.
+run 2 sh -c "\"$bin/kb\" recommend --source kb/guidelines --patient \"$work/cohort.jsonl\" --batch --summary --jobs 2 >\"$out/kb-recommendation-summary/cohort.json\""
+sed 's/when bone$/when bone and not board/' "$work/conflict.kb" >"$work/no-conflict.kb"
+printf '%s\n' '{"board": true, "bone": true}' '{"board": false, "bone": true}' '{"board": true, "bone": false}' >"$work/conflict.jsonl"
+run 1 sh -c "\"$bin/kb\" recommend --source \"$work/conflict.kb\" --patient \"$work/conflict.jsonl\" --batch --summary --against \"$work/no-conflict.kb\" >\"$out/kb-recommendation-summary/against.json\""
 echo "outputs: $(find "$out"/kb-*/ -name '*.json' | wc -l) JSON documents ($n single patients, $(wc -l <"$work/batch.jsonl") batch lines)"
 
 # The outputs must exercise the optional parts the schemas describe, or
@@ -144,6 +151,8 @@ node -e '
   const lines = fs.readdirSync(d + "/kb-recommendation-line").map(f => read("kb-recommendation-line/" + f));
   if (!lines.some(l => l.fact) || !lines.some(l => l.error && !l.fact) || !lines.some(l => l.result))
     problems.push("the batch lacks a result, a bad fact or a bad line");
+  const sa = read("kb-recommendation-summary/against.json");
+  if (!sa.against || !sa.against.changes.length || !sa.with_conflict) problems.push("the summary has no change or no conflict");
   for (const p of problems) console.log("FAIL: " + p);
   process.exit(problems.length ? 1 : 0);
 ' "$out"
@@ -225,6 +234,9 @@ reject kb-recommendation kb-recommendation/conflict.json 'j.actions[0].rules[0].
 reject kb-recommendation-line kb-recommendation-line/line-000.json 'j.error = "bad"'
 reject kb-recommendation-line kb-recommendation-line/line-000.json 'j.line = 0'
 reject kb-recommendation-line kb-recommendation-line/line-000.json 'delete j.result'
+reject kb-recommendation-summary kb-recommendation-summary/against.json 'j.against.changes[0].before = ["maybe"]'
+reject kb-recommendation-summary kb-recommendation-summary/against.json 'delete j.actions[0].conflicts'
+reject kb-recommendation-summary kb-recommendation-summary/cohort.json 'j.patients = -1'
 reject kb-dossier kb-dossier/r2.json 'j.schema = "kb-verify-report/2"'
 reject kb-dossier kb-dossier/r2.json 'delete j.smt2'
 reject kb-dossier kb-dossier/r2.json 'j.smt2[Object.keys(j.smt2)[0]].expect = "proved"'
