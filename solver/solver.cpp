@@ -3,47 +3,78 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <map>
+#include <set>
 #include <thread>
+#include <unordered_map>
 #include <z3++.h>
 
 namespace solver {
 namespace {
 
-// Z3's own timeout can be lost when its timer fires before a check starts
-// (seen under heavy load: a 1 ms limit ran for minutes). While a check runs,
-// a watchdog interrupts the context once the limit has passed, and again
-// every 10 ms until the check returns, so a limit always ends a check
-// (with Unknown, never a verdict).
+// The per-check time limit. Z3's own "timeout" starts a timer thread per
+// check (measurably slow on small queries) and can be lost when the timer
+// fires before a check starts. Instead one thread per context, started on the
+// first limited check, interrupts the context once a running check has passed
+// its deadline, and again every 10 ms until the check returns, so a limit
+// always ends a check (with Unknown, never a verdict).
 class Watchdog {
  public:
-  Watchdog(z3::context& ctx, unsigned ms) : ctx_(ctx) {
-    if (ms == 0) return;
-    thread_ = std::thread([this, ms] {
-      std::unique_lock<std::mutex> lock(mutex_);
-      if (done_cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return done_; })) return;
-      while (!done_) {
-        ctx_.interrupt();
-        done_cv_.wait_for(lock, std::chrono::milliseconds(10), [this] { return done_; });
-      }
-    });
-  }
+  Watchdog(z3::context& ctx, unsigned ms) : ctx_(ctx), ms_(ms) {}
   ~Watchdog() {
     if (!thread_.joinable()) return;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
+      quit_ = true;
     }
-    done_cv_.notify_all();
+    cv_.notify_all();
     thread_.join();
   }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
+  /** Runs `check` under the limit (none when the limit is 0). */
+  template <typename F>
+  auto run(F&& check) -> decltype(check()) {
+    if (ms_ == 0) return check();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+      deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms_);
+      running_ = true;
+    }
+    cv_.notify_all();
+    struct Stop {
+      Watchdog& w;
+      ~Stop() {
+        std::lock_guard<std::mutex> lock(w.mutex_);
+        w.running_ = false;
+      }
+    } stop{*this};
+    return check();
+  }
+
  private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!quit_) {
+      if (!running_) {
+        cv_.wait(lock, [this] { return quit_ || running_; });
+      } else if (std::chrono::steady_clock::now() < deadline_) {
+        cv_.wait_until(lock, deadline_);
+      } else {
+        ctx_.interrupt();
+        cv_.wait_for(lock, std::chrono::milliseconds(10));
+      }
+    }
+  }
+
   z3::context& ctx_;
+  unsigned ms_;
   std::mutex mutex_;
-  std::condition_variable done_cv_;
-  bool done_ = false;
+  std::condition_variable cv_;
+  bool running_ = false, quit_ = false;
+  std::chrono::steady_clock::time_point deadline_;
   std::thread thread_;
 };
 
@@ -54,15 +85,15 @@ using kb::Expr;
 using kb::Guideline;
 using kb::Op;
 
-// One guideline's encoding in a context shared with the solver it asserts
-// into. `prefix` keeps the rule and atom constants of two encodings apart
+// One guideline's encoding in a context. Every definition (bounds, guarded
+// constraints and rules, action atoms) is built once and asserted into a
+// solver by the owner: all of them (assert_all) or a query's slice.
+// `prefix` keeps the rule and atom constants of two encodings apart
 // (semantic diff); facts are shared by name.
 struct Encoding {
   z3::context& ctx;
-  z3::solver& s;
   const Guideline& g;
   std::string prefix;
-  unsigned timeout_ms = 0;  // per check; enforced by Z3 and by a Watchdog
   // Per parameter: a constant free within its allowed range (proofs), or
   // its release value (the semantic diff compares the answers given).
   std::vector<z3::expr> params;
@@ -71,26 +102,31 @@ struct Encoding {
   std::vector<z3::expr> constraint_lits, rule_lits, fires, conds;
   // Per action: recommended, considered, avoided.
   std::vector<z3::expr> rec, con, avo;
+  // The assertions: per fact and parameter its range (true when none), per
+  // constraint and rule its guarded definition, per action its three atoms'.
+  std::vector<z3::expr> fact_bounds, param_bounds, constraint_defs, rule_defs;
+  std::vector<std::vector<z3::expr>> atom_defs;
 
-  Encoding(z3::context& context, z3::solver& solver, const Guideline& guideline, std::string name_prefix,
-           bool free_params)
-      : ctx(context), s(solver), g(guideline), prefix(std::move(name_prefix)) {
+  Encoding(z3::context& context, const Guideline& guideline, std::string name_prefix, bool free_params)
+      : ctx(context), g(guideline), prefix(std::move(name_prefix)) {
     for (const kb::Item& p : g.params) {
       if (!free_params) {
         params.push_back(ctx.int_val(p.param_value));
+        param_bounds.push_back(ctx.bool_val(true));
         continue;
       }
       z3::expr x = ctx.int_const((prefix + "param." + p.name).c_str());
       params.push_back(x);
-      s.add(x >= ctx.int_val(p.param_lo) && x <= ctx.int_val(p.param_hi));
+      param_bounds.push_back(x >= ctx.int_val(p.param_lo) && x <= ctx.int_val(p.param_hi));
     }
     for (const kb::Item& f : g.facts) {
       if (f.fact_type.kind == kb::Type::Bool) {
         facts.push_back(ctx.bool_const(("fact." + f.name).c_str()));
+        fact_bounds.push_back(ctx.bool_val(true));
       } else {
         z3::expr x = ctx.int_const(("fact." + f.name).c_str());
         facts.push_back(x);
-        s.add(x >= ctx.int_val(f.fact_type.lo) && x <= ctx.int_val(f.fact_type.hi));
+        fact_bounds.push_back(x >= ctx.int_val(f.fact_type.lo) && x <= ctx.int_val(f.fact_type.hi));
       }
     }
     define_cache.assign(g.defines.size(), ctx.bool_val(false));
@@ -98,7 +134,7 @@ struct Encoding {
     for (const kb::Item& c : g.constraints) {
       z3::expr lit = ctx.bool_const((prefix + "constraint:" + c.name).c_str());
       constraint_lits.push_back(lit);
-      s.add(z3::implies(lit, translate(*c.expr)));
+      constraint_defs.push_back(z3::implies(lit, translate(*c.expr)));
     }
     for (const kb::Item& r : g.rules) {
       z3::expr lit = ctx.bool_const((prefix + "rule:" + r.name).c_str());
@@ -107,17 +143,26 @@ struct Encoding {
       rule_lits.push_back(lit);
       fires.push_back(fire);
       conds.push_back(cond);
-      s.add(z3::implies(lit, fire == cond));
+      rule_defs.push_back(z3::implies(lit, fire == cond));
     }
     for (const kb::Item& a : g.actions) {
+      atom_defs.emplace_back();
       for (auto [strength, out, kind] :
            {std::tuple{kb::Strength::Recommend, &rec, "recommended:"}, std::tuple{kb::Strength::Consider, &con, "considered:"},
             std::tuple{kb::Strength::Avoid, &avo, "avoided:"}}) {
         z3::expr atom = ctx.bool_const((this->prefix + kind + a.name).c_str());
-        s.add(atom == any_fires(static_cast<int>(out->size()), strength, -1));
+        atom_defs.back().push_back(atom == any_fires(static_cast<int>(out->size()), strength, -1));
         out->push_back(atom);
       }
     }
+  }
+
+  // Asserts every definition into `s`.
+  void assert_all(z3::solver& s) const {
+    for (const auto* v : {&fact_bounds, &param_bounds, &constraint_defs, &rule_defs})
+      for (const z3::expr& e : *v) s.add(e);
+    for (const auto& defs : atom_defs)
+      for (const z3::expr& e : defs) s.add(e);
   }
 
   // Disjunction of fires(r) over rules with this action and strength, except `skip`.
@@ -239,53 +284,250 @@ struct Encoding {
   }
 
   // The constraint or rule whose tracking literal `lit` is.
-  kb::ItemRef item_of(const z3::expr& lit) const {
-    for (std::size_t i = 0; i < rule_lits.size(); ++i)
-      if (z3::eq(lit, rule_lits[i])) return {kb::ItemKind::Rule, static_cast<int>(i)};
-    for (std::size_t i = 0; i < constraint_lits.size(); ++i)
-      if (z3::eq(lit, constraint_lits[i])) return {kb::ItemKind::Constraint, static_cast<int>(i)};
-    throw Error("unsat core holds an unknown literal " + lit.to_string());
+  kb::ItemRef item_of(const z3::expr& lit) {
+    if (lit_items.empty()) {
+      for (std::size_t i = 0; i < rule_lits.size(); ++i) lit_items[rule_lits[i].id()] = {kb::ItemKind::Rule, static_cast<int>(i)};
+      for (std::size_t i = 0; i < constraint_lits.size(); ++i)
+        lit_items[constraint_lits[i].id()] = {kb::ItemKind::Constraint, static_cast<int>(i)};
+    }
+    auto it = lit_items.find(lit.id());
+    if (it == lit_items.end()) throw Error("unsat core holds an unknown literal " + lit.to_string());
+    return it->second;
   }
+  std::unordered_map<unsigned, kb::ItemRef> lit_items;
 
   void assume_everything(z3::expr_vector& out) const {
     for (const auto& l : constraint_lits) out.push_back(l);
     for (const auto& l : rule_lits) out.push_back(l);
   }
+};
 
-  // Checks `query` under the constraints and the chosen rules.
-  Answer check(const z3::expr& query, const RuleSet* rules, bool want_model = true) {
-    z3::expr_vector assumptions(ctx);
-    for (const auto& l : constraint_lits) assumptions.push_back(l);
-    if (rules) {
-      if (rules->all)
-        for (const auto& l : rule_lits) assumptions.push_back(l);
-      else
-        for (int r : rules->only) assumptions.push_back(rule_lits.at(r));
+// The part of a guideline a query reads, its cone of influence: the rules of
+// the actions it mentions, the facts and parameters ("variables") those and
+// the query read, and every domain constraint sharing a variable with the
+// slice, closed transitively. Every constraint outside shares no variable
+// with it, so a valid patient of the slice completes to a valid patient of
+// the guideline with any values of the other variables that satisfy the
+// other constraints (docs/architecture.md, "Slicing").
+struct Slice {
+  bool everything = false;                          // no slicing: the whole guideline
+  std::vector<int> facts, params, constraints, rules, actions;  // sorted
+  std::vector<bool> has_fact, has_param, has_rule, has_action;  // membership, sized to the guideline
+};
+
+struct Solver::Impl {
+  z3::context ctx;
+  Encoding e;
+  Watchdog dog;
+  bool slicing;
+  // Variables are facts (0..F-1) then parameters (F..F+P-1).
+  std::vector<std::vector<int>> rule_vars, constraint_vars, var_constraints, action_rules;
+  std::vector<int> free_constraints;  // constraints reading no variable: in every slice
+  std::unique_ptr<z3::solver> full;   // every definition, built on first use
+  // The solver of slices, and the slice in its first scope.
+  std::unique_ptr<z3::solver> sliced;
+  std::vector<int> sliced_key;
+  // A valid patient (with the parameters at their release values) whose
+  // values complete a slice's witness; `rest_state` 0 not yet sought,
+  // 1 found, -1 none (the domain is empty or undecided: no slicing).
+  kb::Patient rest;
+  std::vector<std::int64_t> rest_params;
+  int rest_state = 0;
+
+  Impl(const Guideline& g, unsigned timeout_ms, bool slice)
+      : ctx(), e(ctx, g, "", true), dog(ctx, timeout_ms), slicing(slice) {
+    const int nf = static_cast<int>(g.facts.size());
+    auto vars_of = [&](kb::ItemRef root) {
+      std::vector<int> out;
+      for (kb::ItemRef r : kb::dependency_closure(g, {root})) {
+        if (r.kind == kb::ItemKind::Fact) out.push_back(r.index);
+        if (r.kind == kb::ItemKind::Param) out.push_back(nf + r.index);
+      }
+      return out;
+    };
+    var_constraints.resize(g.facts.size() + g.params.size());
+    action_rules.resize(g.actions.size());
+    for (int r = 0; r < static_cast<int>(g.rules.size()); ++r) {
+      rule_vars.push_back(vars_of({kb::ItemKind::Rule, r}));
+      action_rules[g.rules[r].action_index].push_back(r);
     }
+    for (int c = 0; c < static_cast<int>(g.constraints.size()); ++c) {
+      constraint_vars.push_back(vars_of({kb::ItemKind::Constraint, c}));
+      if (constraint_vars.back().empty()) free_constraints.push_back(c);
+      for (int v : constraint_vars.back()) var_constraints[v].push_back(c);
+    }
+  }
+
+  static z3::params solver_params(z3::context& ctx) {
+    z3::params p(ctx);
+    p.set("core.minimize", true);
+    return p;
+  }
+
+  z3::solver& full_solver() {
+    if (!full) {
+      full = std::make_unique<z3::solver>(ctx);
+      full->set(solver_params(ctx));
+      e.assert_all(*full);
+    }
+    return *full;
+  }
+
+  // The slice of a query reading `vars` and the atoms of `actions`, with
+  // those actions' rules (and what they read) when `rules` is true.
+  Slice slice(std::vector<int> vars, const std::vector<int>& actions, bool rules) {
+    if (!slicing || !completion_ready()) {
+      Slice sl;
+      sl.everything = true;
+      return sl;
+    }
+    return cone(std::move(vars), actions, rules);
+  }
+
+  // The cone of influence itself (whether or not queries are sliced).
+  Slice cone(std::vector<int> vars, const std::vector<int>& actions, bool rules) {
+    Slice sl;
+    const Guideline& g = e.g;
+    const std::size_t nf = g.facts.size();
+    sl.has_fact.assign(nf, false), sl.has_param.assign(g.params.size(), false);
+    sl.has_rule.assign(g.rules.size(), false), sl.has_action.assign(g.actions.size(), false);
+    for (int a : actions) {
+      if (sl.has_action[a]) continue;
+      sl.has_action[a] = true;
+      if (!rules) continue;
+      for (int r : action_rules[a]) {
+        sl.has_rule[r] = true;
+        vars.insert(vars.end(), rule_vars[r].begin(), rule_vars[r].end());
+      }
+    }
+    std::vector<bool> has_constraint(g.constraints.size(), false);
+    for (int c : free_constraints) has_constraint[c] = true;
+    while (!vars.empty()) {
+      int v = vars.back();
+      vars.pop_back();
+      std::vector<bool>::reference in = static_cast<std::size_t>(v) < nf ? sl.has_fact[v] : sl.has_param[v - nf];
+      if (in) continue;
+      in = true;
+      for (int c : var_constraints[v]) {
+        if (has_constraint[c]) continue;
+        has_constraint[c] = true;
+        vars.insert(vars.end(), constraint_vars[c].begin(), constraint_vars[c].end());
+      }
+    }
+    auto members = [](const std::vector<bool>& has, std::vector<int>& out) {
+      for (std::size_t i = 0; i < has.size(); ++i)
+        if (has[i]) out.push_back(static_cast<int>(i));
+    };
+    members(sl.has_fact, sl.facts), members(sl.has_param, sl.params), members(has_constraint, sl.constraints);
+    members(sl.has_rule, sl.rules), members(sl.has_action, sl.actions);
+    return sl;
+  }
+
+  // The slice of query `q` about item `index` (`extra_vars` also read); its
+  // cone when `whole_cone`, whether or not queries are sliced.
+  Slice slice_for(Query q, int index, std::vector<int> extra_vars = {}, bool whole_cone = false) {
+    const Guideline& g = e.g;
+    std::vector<int> actions;
+    bool rules = true;
+    auto read = [&](kb::ItemRef root) {
+      for (kb::ItemRef r : kb::dependency_closure(g, {root})) {
+        if (r.kind == kb::ItemKind::Fact) extra_vars.push_back(r.index);
+        if (r.kind == kb::ItemKind::Param) extra_vars.push_back(static_cast<int>(g.facts.size()) + r.index);
+      }
+    };
+    switch (q) {
+      case Query::PropertyFails: case Query::PremiseHolds: case Query::FailsWithoutRules:
+        read({kb::ItemKind::Property, index});
+        atoms_in(*g.properties.at(index).expr, actions);
+        break;
+      case Query::Conflict: actions.push_back(index); break;
+      case Query::RuleFires: read({kb::ItemKind::Rule, index}), rules = false; break;
+      case Query::RuleMatters: read({kb::ItemKind::Rule, index}), actions.push_back(g.rules.at(index).action_index); break;
+    }
+    return whole_cone ? cone(std::move(extra_vars), actions, rules) : slice(std::move(extra_vars), actions, rules);
+  }
+
+  static void atoms_in(const Expr& x, std::vector<int>& out) {
+    if (x.op == Op::Atom) out.push_back(x.index);
+    for (const auto& a : x.args) atoms_in(*a, out);
+  }
+
+  // Seeks the valid patient that completes slices (once).
+  bool completion_ready() {
+    if (rest_state != 0) return rest_state > 0;
+    rest_state = -1;
+    z3::solver s(ctx);
+    for (const z3::expr& b : e.fact_bounds) s.add(b);
+    for (const z3::expr& c : e.constraint_defs) s.add(c);
+    z3::expr_vector assumptions(ctx);
+    for (const auto& l : e.constraint_lits) assumptions.push_back(l);
+    for (std::size_t i = 0; i < e.params.size(); ++i)
+      assumptions.push_back(e.params[i] == ctx.int_val(e.g.params[i].param_value));
+    if (dog.run([&] { return s.check(assumptions); }) != z3::sat) return false;
+    z3::model m = s.get_model();
+    rest = e.patient(m);
+    rest_params = e.param_values(m);
+    rest_state = 1;
+    return true;
+  }
+
+  // The solver holding slice `sl`'s definitions: one solver, the current
+  // slice in its first scope (consecutive queries on one slice share it).
+  z3::solver& solver_for(const Slice& sl) {
+    if (sl.everything) return full_solver();
+    std::vector<int> key;
+    for (const auto* part : {&sl.facts, &sl.params, &sl.constraints, &sl.rules, &sl.actions}) {
+      key.insert(key.end(), part->begin(), part->end());
+      key.push_back(-1);
+    }
+    if (!sliced) {
+      sliced = std::make_unique<z3::solver>(ctx);
+      sliced->set(solver_params(ctx));
+    } else if (key == sliced_key) {
+      return *sliced;
+    } else {
+      sliced->pop();
+    }
+    z3::solver& s = *sliced;
+    s.push();
+    for (int f : sl.facts) s.add(e.fact_bounds[f]);
+    for (int p : sl.params) s.add(e.param_bounds[p]);
+    for (int c : sl.constraints) s.add(e.constraint_defs[c]);
+    for (int r : sl.rules) s.add(e.rule_defs[r]);
+    for (int a : sl.actions)
+      for (const z3::expr& d : e.atom_defs[a]) s.add(d);
+    sliced_key = std::move(key);
+    return s;
+  }
+
+  // Checks `query` under slice `sl`'s constraints and the chosen rules of it.
+  Answer check(const z3::expr& query, const RuleSet* rules, const Slice& sl, bool want_model = true) {
+    z3::expr_vector assumptions(ctx);
+    auto assume = [&](const std::vector<z3::expr>& lits, const std::vector<int>& which) {
+      if (sl.everything)
+        for (const auto& l : lits) assumptions.push_back(l);
+      else
+        for (int i : which) assumptions.push_back(lits[i]);
+    };
+    assume(e.constraint_lits, sl.constraints);
+    if (rules && rules->all) assume(e.rule_lits, sl.rules);
+    if (rules && !rules->all)
+      for (int r : rules->only) assumptions.push_back(e.rule_lits.at(r));
+    z3::solver& s = solver_for(sl);
     Answer ans;
     s.push();
     s.add(query);
     auto start = std::chrono::steady_clock::now();
-    z3::check_result res = [&] {
-      Watchdog dog(ctx, timeout_ms);
-      return s.check(assumptions);
-    }();
+    z3::check_result res = dog.run([&] { return s.check(assumptions); });
     ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (res == z3::unsat) {
       ans.verdict = Verdict::Unsat;
       z3::expr_vector core = s.unsat_core();
-      for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(item_of(core[i]));
+      for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(e.item_of(core[i]));
       std::sort(ans.core.begin(), ans.core.end());
     } else if (res == z3::sat) {
       ans.verdict = Verdict::Sat;
-      if (!want_model) {
-        s.pop();
-        return ans;  // building a model is the most expensive step of a small query
-      }
-      z3::model m = s.get_model();
-      ans.model = patient(m);
-      ans.params = param_values(m);
-      if (rules && rules->all) ans.outcome = outcome(m);  // otherwise fires(r) are free, not the rules' answer
+      if (want_model) witness(s.get_model(), rules && rules->all, sl, ans);
     } else {
       ans.verdict = Verdict::Unknown;
       ans.reason = s.reason_unknown();
@@ -293,19 +535,40 @@ struct Encoding {
     s.pop();
     return ans;
   }
-};
 
-struct Solver::Impl {
-  z3::context ctx;
-  z3::solver s;
-  Encoding e;
-
-  Impl(const Guideline& g, unsigned timeout_ms) : ctx(), s(ctx), e(ctx, s, g, "", true) {
-    e.timeout_ms = timeout_ms;
-    z3::params p(ctx);
-    if (timeout_ms) p.set("timeout", timeout_ms);
-    p.set("core.minimize", true);
-    s.set(p);
+  // The witness of a Sat answer: the slice's facts and parameters from the
+  // model, the rest from the completing patient; with every rule assumed,
+  // the rules' answer over the slice (marked in outcome_rules/_actions).
+  void witness(const z3::model& m, bool all_rules, const Slice& sl, Answer& ans) {
+    if (sl.everything) {
+      ans.model = e.patient(m);
+      ans.params = e.param_values(m);
+    } else {
+      ans.model = rest;
+      ans.params = rest_params;
+      for (int f : sl.facts) {
+        z3::expr v = m.eval(e.facts[f], true);
+        (*ans.model)[f] = v.is_bool() ? (v.is_true() ? 1 : 0) : v.get_numeral_int64();
+      }
+      for (int p : sl.params) ans.params[p] = m.eval(e.params[p], true).get_numeral_int64();
+    }
+    if (!all_rules) return;  // otherwise fires(r) are free, not the rules' answer
+    const std::size_t nr = e.g.rules.size(), na = e.g.actions.size();
+    ans.outcome = kb::Outcome{};
+    ans.outcome->fired.assign(nr, false);
+    ans.outcome->actions.assign(na, 0);
+    ans.outcome_rules = sl.everything ? std::vector<bool>(nr, true) : sl.has_rule;
+    ans.outcome_actions = sl.everything ? std::vector<bool>(na, true) : sl.has_action;
+    for (std::size_t r = 0; r < nr; ++r)
+      if (ans.outcome_rules[r]) ans.outcome->fired[r] = m.eval(e.fires[r], true).is_true();
+    for (std::size_t a = 0; a < na; ++a) {
+      if (!ans.outcome_actions[a]) continue;
+      std::uint8_t bits = 0;
+      if (m.eval(e.rec[a], true).is_true()) bits |= kb::kRecommended;
+      if (m.eval(e.con[a], true).is_true()) bits |= kb::kConsidered;
+      if (m.eval(e.avo[a], true).is_true()) bits |= kb::kAvoided;
+      ans.outcome->actions[a] = bits;
+    }
   }
 };
 
@@ -318,24 +581,30 @@ auto guarded(F&& f) -> decltype(f()) {
   }
 }
 
-Solver::Solver(const Guideline& g, unsigned timeout_ms)
-    : impl_(guarded([&] { return std::make_unique<Impl>(g, timeout_ms); })) {}
+Solver::Solver(const Guideline& g, unsigned timeout_ms, bool slicing)
+    : impl_(guarded([&] { return std::make_unique<Impl>(g, timeout_ms, slicing); })) {}
 Solver::~Solver() = default;
 
 Answer Solver::ask(Query q, int index, const std::vector<std::int64_t>* fixed_params) {
   return guarded([&] {
     RuleSet all;
     auto [query, with_rules] = impl_->e.query(q, index);
+    std::vector<int> fixed_vars;  // the parameters a fixed value pins are read
     if (fixed_params)
-      for (std::size_t i = 0; i < impl_->e.params.size(); ++i)
+      for (std::size_t i = 0; i < impl_->e.params.size(); ++i) {
         query = query && impl_->e.params[i] == impl_->ctx.int_val(fixed_params->at(i));
+        fixed_vars.push_back(static_cast<int>(impl_->e.facts.size() + i));
+      }
     bool witness = q != Query::PremiseHolds && q != Query::FailsWithoutRules;
-    return impl_->e.check(query, with_rules ? &all : nullptr, witness);
+    return impl_->check(query, with_rules ? &all : nullptr, impl_->slice_for(q, index, fixed_vars), witness);
   });
 }
 
 Answer Solver::prove_property(int p, const RuleSet& rules) {
-  return guarded([&] { return impl_->e.check(!impl_->e.translate(*impl_->e.g.properties.at(p).expr), &rules); });
+  return guarded([&] {
+    return impl_->check(!impl_->e.translate(*impl_->e.g.properties.at(p).expr), &rules,
+                        impl_->slice_for(Query::PropertyFails, p));
+  });
 }
 
 Answer Solver::premise_outside_rule(int p, int r) {
@@ -343,7 +612,8 @@ Answer Solver::premise_outside_rule(int p, int r) {
     Encoding& m = impl_->e;
     const Expr& e = *m.g.properties.at(p).expr;
     if (e.op != Op::Implies) throw Error("property " + m.g.properties[p].name + " is not an implication");
-    return m.check(m.translate(*e.args[0]) && !m.conds.at(r), nullptr, false);
+    return impl_->check(m.translate(*e.args[0]) && !m.conds.at(r), nullptr,
+                        impl_->slice_for(Query::PremiseHolds, p, impl_->rule_vars.at(r)), false);
   });
 }
 
@@ -358,14 +628,15 @@ kb::Outcome Solver::outcome_for(const kb::Patient& patient, const std::vector<st
       else fixed.push_back(m.facts[i] == m.ctx.int_val(patient[i]));
     }
     for (const auto& l : m.rule_lits) fixed.push_back(l);
-    m.s.push();
-    m.s.add(z3::mk_and(fixed));
-    if (m.s.check() != z3::sat) {
-      m.s.pop();
+    z3::solver& s = impl_->full_solver();
+    s.push();
+    s.add(z3::mk_and(fixed));
+    if (impl_->dog.run([&] { return s.check(); }) != z3::sat) {
+      s.pop();
       throw Error("the encoding has no model for a fixed patient (invalid patient or translator bug)");
     }
-    kb::Outcome out = m.outcome(m.s.get_model());
-    m.s.pop();
+    kb::Outcome out = m.outcome(s.get_model());
+    s.pop();
     return out;
   });
 }
@@ -378,9 +649,11 @@ std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index,
     auto [query, with_rules] = m.query(q, index);
     z3::expr fixed_params = m.ctx.bool_val(true);
     for (std::size_t i = 0; i < m.params.size(); ++i) fixed_params = fixed_params && m.params[i] == m.ctx.int_val(params.at(i));
-    // Per fact: kept or not, and its range when kept.
+    // Per fact: kept or not, and its range when kept. A fact outside the
+    // query's slice never decides it: dropped from the start.
     const std::size_t n = g.facts.size();
-    std::vector<bool> kept(n, true);
+    Slice sl = impl_->slice_for(q, index);
+    std::vector<bool> kept = sl.everything ? std::vector<bool>(n, true) : sl.has_fact;
     std::vector<std::int64_t> lo(witness.begin(), witness.end()), hi(witness.begin(), witness.end());
     auto fact_in = [&](std::size_t f) {
       const z3::expr& x = m.facts[f];
@@ -393,7 +666,7 @@ std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index,
       z3::expr within = fixed_params && !query;
       for (std::size_t f = 0; f < n; ++f)
         if (kept[f]) within = within && fact_in(f);
-      Answer a = m.check(within, with_rules ? &all : nullptr, false);
+      Answer a = impl_->check(within, with_rules ? &all : nullptr, sl, false);
       if (a.verdict == Verdict::Unknown) return std::nullopt;
       return a.verdict == Verdict::Unsat;
     };
@@ -405,7 +678,7 @@ std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index,
       if (f >= 0 && static_cast<std::size_t>(f) < n) last[static_cast<std::size_t>(f)] = true;
     for (int pass = 0; pass < 2; ++pass)
       for (std::size_t f = 0; f < n; ++f)
-        if (last[f] == (pass == 1)) order.push_back(f);
+        if (kept[f] && last[f] == (pass == 1)) order.push_back(f);
     for (std::size_t f : order) {
       kept[f] = false;
       std::optional<bool> ok = decides();
@@ -445,6 +718,10 @@ std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index,
   });
 }
 
+std::vector<int> Solver::params_read(Query q, int index) {
+  return guarded([&] { return impl_->slice_for(q, index, {}, true).params; });
+}
+
 ParamValues Solver::values_where(Query q, int index, int param) {
   return guarded([&] {
     Encoding& m = impl_->e;
@@ -453,9 +730,10 @@ ParamValues Solver::values_where(Query q, int index, int param) {
     auto [query, with_rules] = m.query(q, index);
     RuleSet all;
     ParamValues out;
+    Slice sl = impl_->slice_for(q, index, {static_cast<int>(m.facts.size()) + param});
     // Sat when some value in lo..hi makes the query Sat; nullopt when unknown.
     auto sat_within = [&](std::int64_t lo, std::int64_t hi) -> std::optional<bool> {
-      Answer a = m.check(query && x >= m.ctx.int_val(lo) && x <= m.ctx.int_val(hi), with_rules ? &all : nullptr, false);
+      Answer a = impl_->check(query && x >= m.ctx.int_val(lo) && x <= m.ctx.int_val(hi), with_rules ? &all : nullptr, sl, false);
       if (a.verdict == Verdict::Unknown) return std::nullopt;
       return a.verdict == Verdict::Sat;
     };
@@ -559,37 +837,153 @@ std::string Solver::smt2(Query q, int index, const std::vector<std::string>& com
 
 struct DiffSolver::Impl {
   z3::context ctx;
-  z3::solver s;
   Encoding before, after;
-  unsigned timeout_ms;
+  Watchdog dog;
+  std::unique_ptr<z3::solver> full;  // both whole encodings: when a slice cannot be completed
+  // A patient valid on both sides (by fact name), completing slices' witnesses;
+  // rest_state 0 not yet sought, 1 found, -1 none (no slicing).
+  std::map<std::string, std::int64_t> rest;
+  int rest_state = 0;
 
   Impl(const Guideline& a, const Guideline& b, unsigned timeout)
-      : ctx(), s(ctx), before(ctx, s, a, "before.", false), after(ctx, s, b, "after.", false), timeout_ms(timeout) {
-    if (timeout_ms) {
-      z3::params p(ctx);
-      p.set("timeout", timeout_ms);
-      s.set(p);
+      : ctx(), before(ctx, a, "before.", false), after(ctx, b, "after.", false), dog(ctx, timeout) {}
+
+  // What one query asserts and assumes, and the fact names it narrows.
+  struct Part {
+    std::unique_ptr<z3::solver> own;  // the slice's solver; null when the whole encodings are used
+    z3::solver* s = nullptr;
+    z3::expr_vector assumptions;
+    std::set<std::string> facts;  // the slice's facts (every fact when not sliced)
+    explicit Part(z3::context& c) : assumptions(c) {}
+  };
+
+  z3::solver& full_solver() {
+    if (!full) {
+      full = std::make_unique<z3::solver>(ctx);
+      before.assert_all(*full);
+      after.assert_all(*full);
     }
+    return *full;
   }
 
-  // Narrows every fact over the patients satisfying `query` (with `assumptions`).
-  std::vector<FactRange> ranges(const z3::expr& query, const z3::expr_vector& assumptions) {
+  bool completion_ready() {
+    if (rest_state != 0) return rest_state > 0;
+    rest_state = -1;
+    z3::solver s(ctx);
+    z3::expr_vector assumptions(ctx);
+    for (Encoding* e : {&before, &after}) {
+      for (const z3::expr& b : e->fact_bounds) s.add(b);
+      for (const z3::expr& c : e->constraint_defs) s.add(c);
+      for (const auto& l : e->constraint_lits) assumptions.push_back(l);
+    }
+    if (dog.run([&] { return s.check(assumptions); }) != z3::sat) return false;
+    z3::model m = s.get_model();
+    for (Encoding* e : {&before, &after}) {
+      kb::Patient p = e->patient(m);
+      for (std::size_t i = 0; i < p.size(); ++i) rest[e->g.facts[i].name] = p[i];
+    }
+    rest_state = 1;
+    return true;
+  }
+
+  // The slice of `action` on both sides: its rules, the facts they read (by
+  // name, shared by the sides), and every domain constraint of either side
+  // sharing a fact with them, closed transitively (Solver's "Slicing").
+  Part part_for(const std::string& action) {
+    Part p(ctx);
+    if (!completion_ready()) {
+      p.s = &full_solver();
+      before.assume_everything(p.assumptions);
+      after.assume_everything(p.assumptions);
+      for (Encoding* e : {&before, &after})
+        for (const kb::Item& f : e->g.facts) p.facts.insert(f.name);
+      return p;
+    }
+    std::vector<std::string> pending;
+    std::vector<std::vector<int>> rules(2), constraints(2);
+    Encoding* sides[] = {&before, &after};
+    auto read = [&](const Guideline& g, kb::ItemRef root) {
+      for (kb::ItemRef r : kb::dependency_closure(g, {root}))
+        if (r.kind == kb::ItemKind::Fact) pending.push_back(g.facts[r.index].name);
+    };
+    for (int side = 0; side < 2; ++side) {
+      const Guideline& g = sides[side]->g;
+      int a = g.action_index(action);
+      for (int r = 0; r < static_cast<int>(g.rules.size()); ++r)
+        if (a >= 0 && g.rules[r].action_index == a) rules[side].push_back(r), read(g, {kb::ItemKind::Rule, r});
+    }
+    std::vector<std::vector<bool>> has_constraint(2);
+    for (int side = 0; side < 2; ++side) {
+      const Guideline& g = sides[side]->g;
+      has_constraint[side].assign(g.constraints.size(), false);
+      for (int c = 0; c < static_cast<int>(g.constraints.size()); ++c) {
+        bool reads_fact = false;
+        for (kb::ItemRef r : kb::dependency_closure(g, {{kb::ItemKind::Constraint, c}}))
+          reads_fact |= r.kind == kb::ItemKind::Fact;
+        if (!reads_fact) has_constraint[side][c] = true;
+      }
+    }
+    while (!pending.empty()) {
+      std::string name = pending.back();
+      pending.pop_back();
+      if (!p.facts.insert(name).second) continue;
+      for (int side = 0; side < 2; ++side) {
+        const Guideline& g = sides[side]->g;
+        int f = g.fact_index(name);
+        if (f < 0) continue;
+        for (int c = 0; c < static_cast<int>(g.constraints.size()); ++c) {
+          if (has_constraint[side][c]) continue;
+          auto deps = kb::dependency_closure(g, {{kb::ItemKind::Constraint, c}});
+          if (std::find(deps.begin(), deps.end(), kb::ItemRef{kb::ItemKind::Fact, f}) == deps.end()) continue;
+          has_constraint[side][c] = true;
+          read(g, {kb::ItemKind::Constraint, c});
+        }
+      }
+    }
+    p.own = std::make_unique<z3::solver>(ctx);
+    p.s = p.own.get();
+    for (int side = 0; side < 2; ++side) {
+      Encoding& e = *sides[side];
+      for (std::size_t f = 0; f < e.g.facts.size(); ++f)
+        if (p.facts.count(e.g.facts[f].name)) p.s->add(e.fact_bounds[f]);
+      for (std::size_t c = 0; c < e.g.constraints.size(); ++c)
+        if (has_constraint[side][c]) p.s->add(e.constraint_defs[c]), p.assumptions.push_back(e.constraint_lits[c]);
+      for (int r : rules[side]) p.s->add(e.rule_defs[r]), p.assumptions.push_back(e.rule_lits[r]);
+      int a = e.g.action_index(action);
+      if (a >= 0)
+        for (const z3::expr& d : e.atom_defs[a]) p.s->add(d);
+    }
+    return p;
+  }
+
+  // One side's witness: the slice's facts from the model, the others from
+  // the completing patient.
+  kb::Patient patient(Encoding& e, const z3::model& m, const Part& p) {
+    kb::Patient out = e.patient(m);
+    if (p.own)
+      for (std::size_t i = 0; i < out.size(); ++i)
+        if (!p.facts.count(e.g.facts[i].name)) out[i] = rest.at(e.g.facts[i].name);
+    return out;
+  }
+
+  // Narrows every fact of the slice over the patients satisfying `query`.
+  std::vector<FactRange> ranges(const z3::expr& query, Part& p) {
     std::vector<FactRange> out;
     std::vector<std::string> seen;
     for (Encoding* e : {&after, &before}) {
       for (std::size_t i = 0; i < e->g.facts.size(); ++i) {
         const kb::Item& f = e->g.facts[i];
-        if (std::find(seen.begin(), seen.end(), f.name) != seen.end()) continue;
+        if (!p.facts.count(f.name) || std::find(seen.begin(), seen.end(), f.name) != seen.end()) continue;
         seen.push_back(f.name);
         const z3::expr& x = e->facts[i];
         FactRange r{f.name, f.fact_type.lo, f.fact_type.hi};
         if (x.is_bool()) {
-          bool can_true = holds(query && x, assumptions), can_false = holds(query && !x, assumptions);
+          bool can_true = holds(query && x, p), can_false = holds(query && !x, p);
           if (can_true == can_false) continue;
           r.lo = r.hi = can_true ? 1 : 0;
         } else {
-          r.lo = optimum(query, assumptions, x, true);
-          r.hi = optimum(query, assumptions, x, false);
+          r.lo = optimum(query, p, x, true);
+          r.hi = optimum(query, p, x, false);
           if (r.lo == f.fact_type.lo && r.hi == f.fact_type.hi) continue;
         }
         out.push_back(r);
@@ -598,29 +992,22 @@ struct DiffSolver::Impl {
     return out;
   }
 
-  bool holds(const z3::expr& q, const z3::expr_vector& assumptions) {
-    s.push();
-    s.add(q);
-    Watchdog dog(ctx, timeout_ms);
-    bool sat = s.check(assumptions) == z3::sat;
-    s.pop();
+  bool holds(const z3::expr& q, Part& p) {
+    p.s->push();
+    p.s->add(q);
+    bool sat = dog.run([&] { return p.s->check(p.assumptions); }) == z3::sat;
+    p.s->pop();
     return sat;
   }
 
-  std::int64_t optimum(const z3::expr& q, const z3::expr_vector& assumptions, const z3::expr& x, bool minimize) {
+  std::int64_t optimum(const z3::expr& q, Part& p, const z3::expr& x, bool minimize) {
     z3::optimize opt(ctx);
-    if (timeout_ms) {
-      z3::params p(ctx);
-      p.set("timeout", timeout_ms);
-      opt.set(p);
-    }
-    z3::expr_vector all = s.assertions();
+    z3::expr_vector all = p.s->assertions();
     for (unsigned i = 0; i < all.size(); ++i) opt.add(all[i]);
-    for (unsigned i = 0; i < assumptions.size(); ++i) opt.add(assumptions[i]);
+    for (unsigned i = 0; i < p.assumptions.size(); ++i) opt.add(p.assumptions[i]);
     opt.add(q);
     z3::optimize::handle h = minimize ? opt.minimize(x) : opt.maximize(x);
-    Watchdog dog(ctx, timeout_ms);
-    if (opt.check() != z3::sat) throw Error("optimizer gave no answer while narrowing " + x.to_string());
+    if (dog.run([&] { return opt.check(); }) != z3::sat) throw Error("optimizer gave no answer while narrowing " + x.to_string());
     return (minimize ? opt.lower(h) : opt.upper(h)).get_numeral_int64();
   }
 };
@@ -634,33 +1021,29 @@ DiffAnswer DiffSolver::differs(const std::string& action, AtomKind atom, Detail 
     Impl& m = *impl_;
     z3::expr a = m.before.atom_named(action, atom), b = m.after.atom_named(action, atom);
     z3::expr query = a != b;
-    z3::expr_vector assumptions(m.ctx);
-    m.before.assume_everything(assumptions);
-    m.after.assume_everything(assumptions);
+    Impl::Part part = m.part_for(action);
+    z3::solver& s = *part.s;
     DiffAnswer ans;
-    m.s.push();
-    m.s.add(query);
+    s.push();
+    s.add(query);
     auto start = std::chrono::steady_clock::now();
-    z3::check_result res = [&] {
-      Watchdog dog(m.ctx, m.timeout_ms);
-      return m.s.check(assumptions);
-    }();
+    z3::check_result res = m.dog.run([&] { return s.check(part.assumptions); });
     ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (res == z3::sat && detail == Detail::Verdict) {
       ans.verdict = Verdict::Sat;
     } else if (res == z3::sat) {
-      z3::model model = m.s.get_model();
+      z3::model model = s.get_model();
       ans.verdict = Verdict::Sat;
-      ans.before = m.before.patient(model);
-      ans.after = m.after.patient(model);
+      ans.before = m.patient(m.before, model, part);
+      ans.after = m.patient(m.after, model, part);
       ans.answer_before = model.eval(a, true).is_true();
       ans.answer_after = model.eval(b, true).is_true();
     } else {
       ans.verdict = res == z3::unsat ? Verdict::Unsat : Verdict::Unknown;
-      if (res == z3::unknown) ans.reason = m.s.reason_unknown();
+      if (res == z3::unknown) ans.reason = s.reason_unknown();
     }
-    m.s.pop();
-    if (ans.verdict == Verdict::Sat && detail == Detail::Full) ans.ranges = m.ranges(query, assumptions);
+    s.pop();
+    if (ans.verdict == Verdict::Sat && detail == Detail::Full) ans.ranges = m.ranges(query, part);
     return ans;
   });
 }

@@ -1,5 +1,6 @@
 #include "verify/diff.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -57,6 +58,22 @@ bool replay(const kb::Recommender& r, const kb::Patient& p, const std::string& a
     if (out.fired[i] && g.rules[i].action_index == a && g.rules[i].strength == strength_of(atom))
       rules.push_back(g.versioned_id(g.rules[i]));
   return a >= 0 && (out.actions[a] & kb::strength_bit(strength_of(atom)));
+}
+
+// The canonical texts a side's `strength` answer on `action` is computed
+// from: its rules of that action and strength and every item they read,
+// transitively (facts with their ranges, definitions, parameters with their
+// values, questions with their chosen reading). Equal texts on both sides
+// give every patient the same answer, so that answer needs no solver call.
+std::vector<std::string> answer_sources(const kb::Guideline& g, const std::string& action, kb::Strength strength) {
+  std::vector<kb::ItemRef> rules;
+  int a = g.action_index(action);
+  for (int r = 0; r < static_cast<int>(g.rules.size()); ++r)
+    if (a >= 0 && g.rules[r].action_index == a && g.rules[r].strength == strength) rules.push_back({kb::ItemKind::Rule, r});
+  std::vector<std::string> out;
+  for (kb::ItemRef ref : kb::dependency_closure(g, rules)) out.push_back(kb::print_item(g.item(ref)));
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
@@ -140,6 +157,12 @@ Diff semantic_diff(const kb::Guideline& before, const kb::Guideline& after, cons
       AnswerChange c;
       c.action = action;
       c.atom = atom;
+      if (answer_sources(before, action, strength_of(atom)) == answer_sources(after, action, strength_of(atom))) {
+        c.status = AnswerStatus::Unchanged;
+        c.message = "unchanged by construction: its rules and everything they read are identical on both sides";
+        d.answers.push_back(std::move(c));
+        continue;
+      }
       solver::DiffAnswer ans = s.differs(action, atom);
       c.millis = ans.millis;
       if (ans.verdict == solver::Verdict::Unsat) {

@@ -101,7 +101,7 @@ using kb::ItemRef;
 class Harness {
  public:
   Harness(const kb::Guideline& encoded, const kb::Guideline& replayed, const Options& o)
-      : g_(encoded), replayed_(replayed), opt_(o), rec_(replayed), s_(encoded, o.timeout_ms) {
+      : g_(encoded), replayed_(replayed), opt_(o), rec_(replayed), s_(encoded, o.timeout_ms, o.slicing) {
     for (const kb::Item& p : replayed.params) release_params_.push_back(p.param_value);
   }
 
@@ -197,13 +197,23 @@ class Harness {
       if (d.concrete.fired[r]) o.fired.push_back(r);
     std::string problem;
     if (broken >= 0) problem = "the solver's patient breaks constraint " + g_.constraints[broken].name;
-    else if (d.answer.outcome &&
-             (d.answer.outcome->fired != d.concrete.fired || d.answer.outcome->actions != d.concrete.actions))
+    else if (d.answer.outcome && !same_answers(*d.answer.outcome, d.answer.outcome_rules, d.answer.outcome_actions, d.concrete))
       problem = "the rules give different answers for the solver's patient";
     if (problem.empty()) return d;
     disagree(o, problem, d.answer.outcome ? kb::actions_text(g_, *d.answer.outcome) : "",
              kb::actions_text(g_, d.concrete));
     return std::nullopt;
+  }
+
+  // Whether the recommender's `concrete` outcome agrees with the solver's on
+  // every rule and action the solver decided.
+  static bool same_answers(const kb::Outcome& solver, const std::vector<bool>& rules, const std::vector<bool>& actions,
+                           const kb::Outcome& concrete) {
+    for (std::size_t r = 0; r < rules.size(); ++r)
+      if (rules[r] && solver.fired[r] != concrete.fired[r]) return false;
+    for (std::size_t a = 0; a < actions.size(); ++a)
+      if (actions[a] && solver.actions[a] != concrete.actions[a]) return false;
+    return true;
   }
 
   void disagree(Obligation& o, const std::string& problem, std::string solver_says, std::string recommender_says) {
@@ -279,7 +289,7 @@ class Harness {
   // value, and says in words where the failure lies ("" without parameters).
   std::string failing_values(Obligation& o, solver::Query q, int index) {
     std::string out;
-    for (int p = 0; p < count(g_.params); ++p) {
+    for (int p : s_.params_read(q, index)) {  // no other parameter can change the answer
       const kb::Item& param = g_.params[p];
       if (param.param_lo == param.param_hi) continue;
       ParamFailure f{p, s_.values_where(q, index, p)};

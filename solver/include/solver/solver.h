@@ -1,6 +1,10 @@
 // Translation of a checked guideline into Z3, and the queries kb-verify asks.
 // This is the only component that includes z3++.h; Z3's exceptions become
 // solver::Error here. Semantics (docs/architecture.md, "Semantics"):
+//  - each query is checked over its slice (cone of influence) only: the
+//    rules of the actions it mentions and the facts, parameters and domain
+//    constraints they share, closed transitively; a witness is completed to
+//    a whole valid patient (docs/architecture.md, "Slicing");
 //  - a fact is an Int constant within its range (bools are Bool, enums their
 //    value index 0..n-1); definitions are expanded; a parameter is an Int
 //    constant free within its allowed range (so a proof covers every value
@@ -40,6 +44,9 @@ struct Answer {
   std::vector<kb::ItemRef> core;      ///< Unsat: the rules and constraints whose tracking literals are in the core, sorted
   std::optional<kb::Patient> model;   ///< Sat: the witness patient
   std::optional<kb::Outcome> outcome; ///< Sat under every rule: fired rules and action bits in the same model
+  /** With `outcome`: which rules' and actions' entries the solver decided
+      (the query's slice); the other entries are false and claim nothing. */
+  std::vector<bool> outcome_rules, outcome_actions;
   std::vector<std::int64_t> params;   ///< Sat with a model: each parameter's value in it (Guideline::params order)
   std::string reason;                 ///< Unknown: Z3's reason (e.g. "timeout", "canceled")
   double millis = 0;                  ///< wall time of the check, in milliseconds
@@ -93,8 +100,10 @@ class Solver {
   /** Encodes `g` (which must outlive the solver).
       @param g a checked guideline
       @param timeout_ms per-check limit in milliseconds; 0 means none
+      @param slicing check each query over its slice only (false: over the
+             whole guideline, the reference the slicing tests compare with)
       @throws Error when Z3 fails */
-  Solver(const kb::Guideline& g, unsigned timeout_ms);
+  Solver(const kb::Guideline& g, unsigned timeout_ms, bool slicing = true);
   ~Solver();
   Solver(const Solver&) = delete;
   Solver& operator=(const Solver&) = delete;
@@ -123,6 +132,11 @@ class Solver {
       fired rules and action strength bits, as the recommender computes them,
       with the parameters at `param_values` (their release values when null). */
   kb::Outcome outcome_for(const kb::Patient& patient, const std::vector<std::int64_t>* param_values = nullptr);
+
+  /** The parameters query `q` about item `index` can depend on (those in its
+      cone of influence), in declaration order: any other parameter's value
+      cannot change its answer. */
+  std::vector<int> params_read(Query q, int index);
 
   /** For which allowed values of parameter `param` query `q` about `index`
       is Sat (the other parameters free; every rule assumed as ask() does). */

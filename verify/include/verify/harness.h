@@ -99,7 +99,8 @@ struct Obligation {
       other than the release's; the replay runs the recommender with these. */
   std::vector<std::int64_t> witness_params;
   /** Violated or conflict: per parameter whose allowed range has more than
-      one value, the values for which some valid patient fails. */
+      one value and that the obligation can depend on (its cone of
+      influence), the values for which some valid patient fails. */
   std::vector<ParamFailure> failing_values;
   /** Violated or conflict: the deciding facts of the witness
       (solver::Solver::deciding_facts): every valid patient agreeing with
@@ -135,6 +136,9 @@ struct Options {
   /** Also check the properties and conflicts under every alternative of
       every question other than the chosen one (Obligation::reading). */
   bool readings = true;
+  /** Check each obligation over its slice (solver::Solver); false checks
+      over the whole guideline (the reference the slicing tests compare with). */
+  bool slicing = true;
 };
 
 /** All obligations of one run. */
