@@ -36,6 +36,7 @@ struct Args {
   bool deny_warnings = false;
   bool no_other_readings = false;
   bool no_slice = false;
+  unsigned jobs = 1;
   std::string dossier, recheck, against;
   bool mutate = false;
   std::optional<double> min_score;
@@ -325,6 +326,7 @@ int verify_rule_set(const Args& a, LoadedRuleSet& loaded, std::ostream& out, std
   options.timeout_ms = a.timeout_ms;
   options.readings = !a.no_other_readings;
   options.slicing = !a.no_slice;
+  options.jobs = a.jobs;
   auto only = resolve_only(a.only, g, err);
   if (!only) return kExitBadInput;
   options.only = *only;
@@ -372,6 +374,8 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   app.add_flag("--failures-only", a.failures_only, "Text: list only what fails or warns, not every proof and test");
   app.add_option("--timeout-ms", a.timeout_ms, "Per-obligation solver limit in milliseconds (0: none)");
   app.add_flag("--deny-warnings", a.deny_warnings, "Fail (exit 1) on lint warnings");
+  app.add_option("--jobs", a.jobs, "Check obligations on this many threads (same report for any number)")
+      ->check(CLI::Range(1u, 256u));
   app.add_flag("--no-slice", a.no_slice,
                "Check every obligation over the whole rule set instead of its slice (for comparison; slower)");
   app.add_flag("--no-other-readings", a.no_other_readings,

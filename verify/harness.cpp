@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
+#include <thread>
 #include <map>
 #include <memory>
 #include <set>
@@ -107,15 +109,9 @@ class Harness {
 
   Report run() {
     auto start = std::chrono::steady_clock::now();
-    for (int p = 0; p < count(g_.properties); ++p)
-      if (wanted({ItemKind::Property, p})) property(p);
-    for (int a = 0; a < count(g_.actions); ++a)
-      if (wanted({ItemKind::Action, a})) conflict(a);
+    if (opt_.jobs > 1) checks_in_parallel();
+    else checks(0, 1);
     if (opt_.lints) {
-      for (int r = 0; r < count(g_.rules); ++r)
-        if (wanted({ItemKind::Rule, r})) rule_lints(r);
-      for (int p = 0; p < count(g_.properties); ++p)
-        if (wanted({ItemKind::Property, p})) vacuity(p);
       for (const auto& [p, rule] : single_rule_proofs_) restates(p, rule);
       if (opt_.only.empty()) coverage();
       for (int w = 0; w < count(g_.waivers); ++w) waiver(w);
@@ -129,6 +125,62 @@ class Harness {
 
  private:
   static int count(const std::vector<kb::Item>& v) { return static_cast<int>(v.size()); }
+
+  // The obligations of each item on its own (properties, conflicts, dead and
+  // redundant rules, vacuity), for the items whose index is `k` modulo `n`.
+  void checks(int k, int n) {
+    auto mine = [&](int i) { return i % n == k; };
+    for (int p = 0; p < count(g_.properties); ++p)
+      if (mine(p) && wanted({ItemKind::Property, p})) property(p);
+    for (int a = 0; a < count(g_.actions); ++a)
+      if (mine(a) && wanted({ItemKind::Action, a})) conflict(a);
+    if (!opt_.lints) return;
+    for (int r = 0; r < count(g_.rules); ++r)
+      if (mine(r) && wanted({ItemKind::Rule, r})) rule_lints(r);
+    for (int p = 0; p < count(g_.properties); ++p)
+      if (mine(p) && wanted({ItemKind::Property, p})) vacuity(p);
+  }
+
+  // checks() on opt_.jobs workers, each with its own solver context and
+  // recommender; their obligations merge in the order one worker gives.
+  void checks_in_parallel() {
+    const int n = static_cast<int>(opt_.jobs);
+    Options one = opt_;
+    one.jobs = 1;
+    std::vector<std::unique_ptr<Harness>> workers;
+    for (int k = 0; k < n; ++k) workers.push_back(std::make_unique<Harness>(g_, replayed_, one));
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(n));
+    std::vector<std::thread> threads;
+    for (int k = 0; k < n; ++k)
+      threads.emplace_back([&, k] {
+        try {
+          workers[static_cast<std::size_t>(k)]->checks(k, n);
+        } catch (...) {
+          errors[static_cast<std::size_t>(k)] = std::current_exception();
+        }
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    for (auto& w : workers) {
+      for (Obligation& o : w->report_.obligations) report_.obligations.push_back(std::move(o));
+      covered_.insert(w->covered_.begin(), w->covered_.end());
+      reading_only_.insert(w->reading_only_.begin(), w->reading_only_.end());
+      single_rule_proofs_.insert(w->single_rule_proofs_.begin(), w->single_rule_proofs_.end());
+    }
+    // One worker's order: properties, conflicts, rule lints, vacuity; by item within each.
+    auto phase = [](Kind k) {
+      switch (k) {
+        case Kind::Property: return 0;
+        case Kind::Conflict: return 1;
+        case Kind::DeadRule: case Kind::RedundantRule: return 2;
+        default: return 3;
+      }
+    };
+    std::stable_sort(report_.obligations.begin(), report_.obligations.end(), [&](const Obligation& a, const Obligation& b) {
+      return std::pair{phase(a.kind), a.subject.index} < std::pair{phase(b.kind), b.subject.index};
+    });
+  }
 
   bool wanted(ItemRef r) const {
     return opt_.only.empty() || std::find(opt_.only.begin(), opt_.only.end(), r) != opt_.only.end();
@@ -327,7 +379,10 @@ class Harness {
     }
     if (!d->concrete.fired[r])
       return disagree(dead, "the solver's patient does not fire the rule when evaluated", "", "");
-    settle(dead, Status::Ok, "fires for " + kb::describe_patient(g_, *d->answer.model));
+    std::vector<int> read;  // the facts the rule reads: the rest of the witness does not matter
+    for (ItemRef ref : kb::dependency_closure(g_, {{ItemKind::Rule, r}}))
+      if (ref.kind == ItemKind::Fact) read.push_back(ref.index);
+    settle(dead, Status::Ok, "fires for a patient with " + kb::describe_patient(g_, *d->answer.model, false, &read));
 
     Obligation& red = add(Kind::RedundantRule, {ItemKind::Rule, r}, "removing the rule changes some valid patient's output");
     auto e = decide(red, solver::Query::RuleMatters, r);
@@ -341,7 +396,15 @@ class Harness {
           g_.rules[k].strength == rule.strength)
         alone = false;
     if (!alone) return disagree(red, "the rule is not the only one giving its answer for the solver's patient", "", "");
-    settle(red, Status::Ok, "only this rule gives its answer for " + kb::describe_patient(g_, *e->answer.model));
+    std::vector<int> among;  // the facts its action's rules read
+    for (int k = 0; k < count(g_.rules); ++k)
+      if (g_.rules[k].action_index == rule.action_index && g_.rules[k].strength == rule.strength)
+        for (ItemRef ref : kb::dependency_closure(g_, {{ItemKind::Rule, k}}))
+          if (ref.kind == ItemKind::Fact) among.push_back(ref.index);
+    std::sort(among.begin(), among.end());
+    among.erase(std::unique(among.begin(), among.end()), among.end());
+    settle(red, Status::Ok, "only this rule gives its answer for a patient with " +
+                                kb::describe_patient(g_, *e->answer.model, false, &among));
   }
 
   void vacuity(int p) {

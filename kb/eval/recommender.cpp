@@ -270,9 +270,15 @@ nlohmann::json patient_to_json(const Guideline& g, const Patient& p) {
   return j;
 }
 
-std::string describe_patient(const Guideline& g, const Patient& p, bool compact) {
+std::string describe_patient(const Guideline& g, const Patient& p, bool compact, const std::vector<int>* only) {
   std::string out;
-  for (std::size_t i = 0; i < g.facts.size(); ++i) {
+  std::vector<int> all;
+  if (!only) {
+    for (std::size_t i = 0; i < g.facts.size(); ++i) all.push_back(static_cast<int>(i));
+    only = &all;
+  }
+  for (int fact : *only) {
+    const std::size_t i = static_cast<std::size_t>(fact);
     const FactType& t = g.facts[i].fact_type;
     std::string part;
     if (t.kind == Type::Bool) {

@@ -139,6 +139,9 @@ struct Options {
   /** Check each obligation over its slice (solver::Solver); false checks
       over the whole guideline (the reference the slicing tests compare with). */
   bool slicing = true;
+  /** Workers checking obligations at once, each with its own solver
+      context; the report is the same, in the same order, for any number. */
+  unsigned jobs = 1;
 };
 
 /** All obligations of one run. */

@@ -106,8 +106,10 @@ nlohmann::json patient_to_json(const Guideline& g, const Patient& p);
 
 /** A short description of a patient ("response_months=4, subtype=her2_pos,
     bone_mets"), listing true bools and non-default values only when
-    `compact`, every fact otherwise. */
-std::string describe_patient(const Guideline& g, const Patient& p, bool compact = true);
+    `compact`, every fact otherwise; only the facts in `only` (indexes, in
+    declaration order) when given. */
+std::string describe_patient(const Guideline& g, const Patient& p, bool compact = true,
+                             const std::vector<int>* only = nullptr);
 
 /** The explanation of an outcome: per offered or avoided action its
     strength, the rules that fired (id@version, strength, rationale, source,
