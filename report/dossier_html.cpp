@@ -15,11 +15,11 @@ std::string esc(const std::string& s) { return markup_escape(s); }
 // Wrapping everywhere (no horizontal scrolling) and an A4 print layout.
 const char* const kStyle =
     "body{font-family:sans-serif;max-width:62em;margin:0 auto;padding:0 1em 2em;line-height:1.4;"
-    "overflow-wrap:anywhere}"
-    "pre,code{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.92em}"
+    "overflow-wrap:break-word}"
+    "pre,code{white-space:pre-wrap;font-size:.92em}pre{overflow-wrap:anywhere}"
     "pre{background:#f4f4f4;padding:.5em;margin:.3em 0}"
     "table{border-collapse:collapse;margin:.5em 0;width:100%}"
-    "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+    "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
     ".banner{padding:.8em 1em;margin:1em 0;border:3px solid;font-size:1.15em}"
     ".banner.pass{background:#e3f6e3;border-color:#2e7d32}.banner.fail{background:#fde4e4;border-color:#c62828}"
     ".banner ul{font-size:.9em;margin:.4em 0 0}"
@@ -32,7 +32,6 @@ const char* const kStyle =
     ".deciding{background:#fff3cd;padding:.3em .5em;border-left:4px solid #c62828}"
     "blockquote{margin:.3em 0 .3em 1em;padding-left:.6em;border-left:3px solid #999;font-style:italic}"
     "summary{cursor:pointer}"
-    "nav ol{columns:2}"
     "@page{size:A4;margin:14mm}"
     "@media print{body{max-width:none;padding:0;font-size:10pt}a{color:inherit;text-decoration:none}"
     "h2,h3,h4{break-after:avoid}.banner,tr,.deciding{break-inside:avoid}"
@@ -62,6 +61,9 @@ std::string join(const std::vector<std::string>& v) {
   for (const std::string& x : v) out += (out.empty() ? "" : ", ") + x;
   return out.empty() ? "none" : out;
 }
+
+// "1 property", "2 properties".
+std::string properties(std::size_t n) { return std::to_string(n) + (n == 1 ? " property" : " properties"); }
 
 bool is_failure(const Obligation& o) { return needs_attention(o) && o.status != Status::Warning; }
 
@@ -162,17 +164,17 @@ std::string counts_text(const Report& r) {
 
 std::string banner_html(const Report& r, const kb::Guideline& g) {
   std::vector<const Obligation*> failures;
-  std::size_t properties = 0, actions = 0, warnings = 0;
+  std::size_t n_properties = 0, actions = 0, warnings = 0;
   for (const Obligation& o : r.obligations) {
     if (is_failure(o)) failures.push_back(&o);
     if (o.reading) continue;
-    properties += o.kind == Kind::Property;
+    n_properties += o.kind == Kind::Property;
     actions += o.kind == Kind::Conflict;
     warnings += o.status == Status::Warning;
   }
   std::string lint_note = warnings ? "; " + plural(warnings, "lint warning") + " (see Lints)" : "";
   if (failures.empty())
-    return "<div class=\"banner pass\" id=\"verdict\"><strong>Verdict: all " + plural(properties, "property") +
+    return "<div class=\"banner pass\" id=\"verdict\"><strong>Verdict: all " + properties(n_properties) +
            " proved</strong> and no action both offered and avoided (" + plural(actions, "action") +
            " checked) for every valid patient" + lint_note + ".</div>\n";
   std::string out = "<div class=\"banner fail\" id=\"verdict\"><strong>Verdict: NOT VERIFIED, " +
@@ -265,7 +267,7 @@ std::string part_id(std::size_t n) { return "part-" + std::to_string(n + 1); }
 std::string part_summary(const std::vector<const Obligation*>& obs) {
   std::size_t failed = 0;
   for (const Obligation* o : obs) failed += is_failure(*o);
-  return plural(obs.size(), "property") + (failed ? ", " + std::to_string(failed) + " failing" : ", all proved");
+  return properties(obs.size()) + (failed ? ", " + std::to_string(failed) + " failing" : ", all proved");
 }
 
 std::string changes_html(const Diff& d, const kb::Guideline& after) {
@@ -277,7 +279,7 @@ std::string changes_html(const Diff& d, const kb::Guideline& after) {
   out += "<p><strong>" + std::to_string(changed) + " of " + std::to_string(d.answers.size()) +
          " answers (action and strength) change for some valid patient</strong>; the other " +
          std::to_string(d.answers.size() - changed) + " are proved identical for every valid patient. " +
-         plural(d.items.size(), "item") + " changed; " + plural(moved, "property") + " changed verdict.</p>\n";
+         plural(d.items.size(), "item") + " changed; " + properties(moved) + " changed verdict.</p>\n";
   out += "<h3 id=\"changes-items\">Changed items</h3>\n<table><tr><th>change</th><th>item</th><th>versions</th>"
          "<th>text</th></tr>\n";
   for (const ItemChange& i : d.items)

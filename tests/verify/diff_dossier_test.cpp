@@ -102,15 +102,18 @@ TEST(Diff, every_patient_keeping_the_deciding_facts_gets_the_change) {
     ASSERT_TRUE(a.deciding) << a.action;
     EXPECT_FALSE(a.deciding->empty()) << a.action;  // not every patient is affected
     EXPECT_NE(a.smt2.find("(check-sat)"), std::string::npos);
-    // Random patients: deciding facts within their ranges, every other fact anywhere.
+    // Random patients: deciding facts anywhere within their ranges; every
+    // other fact anywhere in its declared range, or (half the time, so that
+    // enough patients are valid) at the witness's value.
     for (int n = 0; n < 2000; ++n) {
       kb::Patient p = *a.patient_after;
       for (std::size_t f = 0; f < after.facts.size(); ++f) {
         const kb::FactType& t = after.facts[f].fact_type;
         std::int64_t lo = t.lo, hi = t.hi;
+        bool deciding = false;
         for (const auto& r : *a.deciding)
-          if (r.fact == after.facts[f].name) lo = r.lo, hi = r.hi;
-        p[f] = std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+          if (r.fact == after.facts[f].name) lo = r.lo, hi = r.hi, deciding = true;
+        if (deciding || rng() % 2) p[f] = std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
       }
       if (rb.broken_constraint(p) >= 0 || ra.broken_constraint(p) >= 0) continue;
       ++checked;
