@@ -61,7 +61,7 @@ bool replay(const kb::Recommender& r, const kb::Patient& p, const std::string& a
 
 // Deciding facts of a changed answer's witness, the boxes describing the
 // affected patients exactly (when at most kMaxBoxes do), and the SMT-LIB.
-void explain(solver::DiffSolver& s, AnswerChange& c) {
+void explain(solver::DiffSolver& s, AnswerChange& c, const Diff& d) {
   c.deciding = s.deciding_facts(c.action, c.atom, *c.patient_before, *c.patient_after, c.answer_before, c.answer_after);
   std::vector<std::vector<solver::FactRange>> boxes;
   if (c.deciding) boxes.push_back(*c.deciding);
@@ -78,7 +78,8 @@ void explain(solver::DiffSolver& s, AnswerChange& c) {
   }
   c.smt2 = s.smt2(c.action, c.atom,
                   {"Does some valid patient get a different answer for " + std::string(kb::atom_name(c.atom)) + " " +
-                       c.action + "?",
+                       c.action + " under " + d.before_name + " (names prefixed before.) and " + d.after_name +
+                       " (after.)?",
                    "sat: yes (the answer changed); unsat: no patient is affected"});
 }
 
@@ -186,7 +187,7 @@ Diff semantic_diff(const kb::Guideline& before, const kb::Guideline& after, cons
         } else {
           c.status = AnswerStatus::Changed;
           c.message = std::string(kb::atom_name(atom)) + " " + (c.answer_before ? "before, not after" : "after, not before");
-          explain(s, c);
+          explain(s, c, d);
         }
       }
       d.answers.push_back(std::move(c));

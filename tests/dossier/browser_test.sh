@@ -3,9 +3,10 @@
 # regulator sees them (docs/dossier.md), and checks: the verdict banner and
 # its text; no element wider than the 1280 px viewport (an injected script
 # measures every element after layout); every property's guideline statement
-# in the text of the printed PDF (pdftotext); every link to an obligation or
-# change file resolves to a file of the dossier. Chromium and pdftotext come
-# from tools/setup.sh (Debian chromium, poppler-utils); without them the test
+# and every obligation's id (collapsed lists print too) in the text of the
+# printed PDF (pdftotext); every link to an obligation or change file
+# resolves to a file of the dossier. Chromium and pdftotext come from
+# tools/setup.sh (Debian chromium, poppler-utils); without them the test
 # fails. Run from the repository root.
 # Usage: browser_test.sh BIN_DIR
 set -euo pipefail
@@ -79,7 +80,13 @@ check() {  # NAME BANNER_CLASS VERDICT_TEXT
     quotes=$((quotes + 1))
   done < <(grep -o '<blockquote>[^<]*</blockquote>' "$page" | sed 's/<[^>]*>//g')
   ((quotes > 0)) || fail "$name: no property statement found on the page"
-  echo "$name: $quotes property statements in the PDF ($(stat -c %s "$page") bytes of HTML)"
+  # Every obligation's id too: the collapsed lists are printed, nothing is cut.
+  local ids=0
+  while IFS= read -r id; do
+    grep -qF -- "$(printf '%s' "$id" | tr -d -- '-')" "$work/$name.flat" || fail "$name: the PDF lacks obligation $id"
+    ids=$((ids + 1))
+  done < <(grep -o '<section class="ob [^"]*" id="[^"]*"' "$page" | sed 's/.* id="//; s/"$//')
+  echo "$name: $quotes property statements and $ids obligation ids in the PDF ($(stat -c %s "$page") bytes of HTML)"
 
   # Every link to a file of the dossier resolves to one.
   local links=0
