@@ -73,19 +73,17 @@ check() {  # NAME BANNER_CLASS VERDICT_TEXT
   pdftotext -enc UTF-8 "$work/$name.pdf" "$work/$name.txt"
   # Compared without whitespace and hyphens: pdftotext joins a word broken after a hyphen.
   tr -d ' \n\t\f-' <"$work/$name.txt" >"$work/$name.flat"
-  local quotes=0
-  while IFS= read -r quote; do
-    quote=$(printf '%s' "$quote" | sed -e 's/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' | tr -d ' \n\t-')
-    grep -qF -- "$quote" "$work/$name.flat" || fail "$name: the PDF lacks a property's statement: ${quote:0:80}"
-    quotes=$((quotes + 1))
-  done < <(grep -o '<blockquote>[^<]*</blockquote>' "$page" | sed 's/<[^>]*>//g')
-  ((quotes > 0)) || fail "$name: no property statement found on the page"
-  # Every obligation's id too: the collapsed lists are printed, nothing is cut.
-  local ids=0
-  while IFS= read -r id; do
-    grep -qF -- "$(printf '%s' "$id" | tr -d -- '-')" "$work/$name.flat" || fail "$name: the PDF lacks obligation $id"
-    ids=$((ids + 1))
-  done < <(grep -o '<section class="ob [^"]*" id="[^"]*"' "$page" | sed 's/.* id="//; s/"$//')
+  # Each property's statement (unescaped) and each obligation's id, one per
+  # line without whitespace and hyphens; one grep finds those present.
+  grep -o '<blockquote>[^<]*</blockquote>' "$page" | sed 's/<[^>]*>//g; s/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/\&/g' |
+    tr -d ' \t-' | sort -u >"$work/$name.quotes"
+  grep -o '<section class="ob [^"]*" id="[^"]*"' "$page" | sed 's/.* id="//; s/"$//' | tr -d -- '-' | sort -u >"$work/$name.ids"
+  local quotes ids missing
+  quotes=$(wc -l <"$work/$name.quotes") ids=$(wc -l <"$work/$name.ids")
+  ((quotes > 0 && ids > quotes)) || fail "$name: no property statements or obligation ids found on the page"
+  missing=$(cat "$work/$name.quotes" "$work/$name.ids" | sort -u |
+    comm -23 - <(grep -oF -f <(cat "$work/$name.quotes" "$work/$name.ids") "$work/$name.flat" | sort -u))
+  [ -z "$missing" ] || fail "$name: the PDF lacks (whitespace and hyphens removed): ${missing:0:300}"
   echo "$name: $quotes property statements and $ids obligation ids in the PDF ($(stat -c %s "$page") bytes of HTML)"
 
   # Every link to a file of the dossier resolves to one.
