@@ -15,6 +15,18 @@ std::string join(const std::vector<std::string>& v) {
   return out.empty() ? "none" : out;
 }
 
+}  // namespace
+
+std::string boxes_text(const kb::Guideline& g, const std::vector<std::vector<solver::FactRange>>& boxes) {
+  std::string out;
+  for (const auto& box : boxes)
+    out += (out.empty() ? "" : " or ") + std::string(boxes.size() > 1 ? "(" : "") +
+           (box.empty() ? "every valid patient" : fact_ranges_text(g, box)) + (boxes.size() > 1 ? ")" : "");
+  return out;
+}
+
+namespace {
+
 std::string verdict_name(const std::optional<Status>& s) { return s ? status_name(*s) : "absent"; }
 
 }  // namespace
@@ -38,7 +50,11 @@ std::string diff_to_text(const Diff& d, const kb::Guideline& after) {
     }
     out += "  " + std::string(answer_status_name(a.status)) + ": " + a.action + " " + a.message + "\n";
     if (a.status == AnswerStatus::Unknown) continue;
-    out += "    every affected patient has: " + fact_ranges_text(after, a.ranges) + "\n";
+    if (a.status == AnswerStatus::Changed) {
+      if (a.deciding) out += "    deciding facts: " + deciding_text(after, *a.deciding) + " gets this change\n";
+      if (!a.exact.empty()) out += "    exactly the affected patients: " + boxes_text(after, a.exact) + "\n";
+      out += "    every affected patient has (necessary, not sufficient): " + fact_ranges_text(after, a.ranges) + "\n";
+    }
     out += "    witness: " + kb::describe_patient(after, *a.patient_after) + "\n";
     out += "    before: " + std::string(a.answer_before ? "yes" : "no") + " (rules: " + join(a.rules_before) +
            "); after: " + (a.answer_after ? "yes" : "no") + " (rules: " + join(a.rules_after) + ")\n";
@@ -70,13 +86,21 @@ nlohmann::json diff_to_json(const Diff& d, const kb::Guideline& before, const kb
     nlohmann::json j = {{"action", a.action}, {"atom", kb::atom_name(a.atom)}, {"status", answer_status_name(a.status)},
                         {"message", a.message}, {"millis", a.millis}};
     if (a.patient_after) {
-      j["witness"] = {{"before", kb::patient_to_json(before, *a.patient_before)},
-                      {"after", kb::patient_to_json(after, *a.patient_after)}};
+      // One patient: the after side's facts, then those only the before side declares.
+      nlohmann::json witness = kb::patient_to_json(after, *a.patient_after);
+      const nlohmann::json before_side = kb::patient_to_json(before, *a.patient_before);
+      for (const auto& [fact, value] : before_side.items())
+        if (!witness.contains(fact)) witness[fact] = value;
+      j["witness"] = witness;
       j["answer"] = {{"before", a.answer_before}, {"after", a.answer_after}};
       j["rules"] = {{"before", a.rules_before}, {"after", a.rules_after}};
       nlohmann::json ranges = nlohmann::json::array();
       for (const auto& r : a.ranges) ranges.push_back({{"fact", r.fact}, {"lo", r.lo}, {"hi", r.hi}});
-      j["affected_ranges"] = ranges;
+      j["necessary_ranges"] = ranges;
+      j["deciding_facts"] = a.deciding ? fact_ranges_json(after, *a.deciding) : nlohmann::json(nullptr);
+      nlohmann::json exact = nlohmann::json::array();
+      for (const auto& box : a.exact) exact.push_back(fact_ranges_json(after, box));
+      j["exact"] = exact;
       j["witness_description"] = kb::describe_patient(after, *a.patient_after);
     }
     answers.push_back(std::move(j));
@@ -84,7 +108,7 @@ nlohmann::json diff_to_json(const Diff& d, const kb::Guideline& before, const kb
   for (const auto& p : d.properties)
     props.push_back({{"id", p.id}, {"before", verdict_name(p.before)}, {"after", verdict_name(p.after)},
                      {"change", property_move_name(p.change)}});
-  return {{"schema", "kb-diff/1"}, {"before", d.before_name}, {"after", d.after_name}, {"items", items},
+  return {{"schema", "kb-diff/2"}, {"before", d.before_name}, {"after", d.after_name}, {"items", items},
           {"answers", answers}, {"properties", props}, {"exit_code", d.exit_code()}};
 }
 
@@ -146,7 +170,7 @@ nlohmann::json readings_to_json(const std::vector<ReadingImpact>& impacts, const
                          {"because", question.rationale},
                          {"alternatives", alternatives}});
   }
-  return {{"schema", "kb-readings/1"}, {"questions", questions}};
+  return {{"schema", "kb-readings/2"}, {"questions", questions}};
 }
 
 }  // namespace verify

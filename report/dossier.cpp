@@ -18,7 +18,9 @@
 
 #include "kb/hash/sha256.h"
 #include "kb/lang/printer.h"
+#include "report/diff_report.h"
 #include "report/dossier_format.h"
+#include "report/dossier_html.h"
 
 namespace verify {
 namespace fs = std::filesystem;
@@ -36,104 +38,9 @@ std::string utc_date() {
   return buf;
 }
 
-std::string reference_text(const kb::Guideline& g, int n) {
-  for (const kb::Item& r : g.references)
-    if (r.name == std::to_string(n)) return r.description;
-  return "";
-}
-
-std::string obligation_html(const kb::Guideline& g, const Obligation& o) {
-  std::string out = html_section(o.id, status_name(o.status));
-  out += "<h3><span class=\"verdict\">" + std::string(status_name(o.status)) + "</span> " + markup_escape(o.id) + "</h3>\n";
-  out += "<p>" + markup_escape(o.description) + ". <em>" + markup_escape(o.message) + "</em></p>\n";
-  {
-    const kb::Item& it = g.item(o.subject);
-    out += "<p>Checked item: <code>" + markup_escape(g.versioned_id(it)) + "</code> at <code>" +
-           markup_escape(it.span.str()) + "</code>";
-    if (it.kind == kb::ItemKind::Property) out += ": " + markup_escape(it.description);
-    out += "</p>\n<pre>" + markup_escape(kb::print_item(it)) + "</pre>\n";
-  }
-  if (!o.rests_on.empty()) {
-    out += "<p>The verdict rests on:</p><ul>\n";
-    for (kb::ItemRef ref : o.rests_on) {
-      const kb::Item& it = g.item(ref);
-      out += "<li><code>" + markup_escape(rests_on_text(g, ref)) + "</code>";
-      if (ref.kind == kb::ItemKind::Rule) {
-        out += " (" + std::string(kb::strength_name(it.strength)) + " " + markup_escape(it.action) + "): &ldquo;" +
-               markup_escape(it.source) + "&rdquo;";
-        if (!it.cites.empty()) {
-          out += " [refs";
-          for (int n : it.cites) out += " " + std::to_string(n);
-          out += "]";
-        }
-      } else if (ref.kind != kb::ItemKind::Property && ref.kind != kb::ItemKind::Action) {
-        out += ": " + markup_escape(it.description);
-      }
-      out += "</li>\n";
-    }
-    out += "</ul>\n";
-  }
-  if (!o.evidence.empty()) {
-    out += "<p>Evidence:</p><ul>\n";
-    for (int n : o.evidence) out += "<li>" + std::to_string(n) + ": " + markup_escape(reference_text(g, n)) + "</li>\n";
-    out += "</ul>\n";
-  }
-  if (o.witness) {
-    if (o.deciding)
-      out += "<p><strong>Fails for " + markup_escape(deciding_text(g, *o.deciding)) + "</strong>" +
-             "</p>\n";
-    out += "<p>Patient: " + markup_escape(kb::describe_patient(g, *o.witness)) + "</p>\n";
-    std::string fired;
-    for (int f : o.fired) fired += (fired.empty() ? "" : ", ") + g.versioned_id(g.rules[f]);
-    out += "<p>Rules that fire for this patient: " + markup_escape(fired.empty() ? "none" : fired) + "</p>\n";
-    out += "<pre>" + markup_escape(kb::patient_to_json(g, *o.witness).dump(2)) + "</pre>\n";
-  }
-  if (o.query) out += "<p>Re-check: <a href=\"" + markup_escape(obligation_file(o.id)) + "\">" +
-                      markup_escape(obligation_file(o.id)) + "</a> (recorded answer: " + answer_name(o.answer) + ")</p>\n";
-  return out + "</section>\n";
-}
-
-std::string index_html(const Report& r, const kb::Guideline& g, const Subject& s, const std::string& date,
-                       const std::optional<nlohmann::json>& diff) {
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Proof dossier: " + markup_escape(s.name) +
-      "</title>\n<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
-      "pre{background:#f4f4f4;padding:.5em;overflow-x:auto}.verdict{font-family:monospace;padding:0 .3em}"
-      ".proved .verdict,.no-conflict .verdict,.ok .verdict{background:#cfc}.violated .verdict,.conflict .verdict,"
-      ".translator-disagreement .verdict{background:#fcc}.unknown .verdict,.warning .verdict{background:#ffc}"
-      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}</style></head><body>\n";
-  out += "<h1>Proof dossier: " + markup_escape(s.name) + "</h1>\n<table>\n";
-  out += html_hash_row(s.release_hash);
-  out += "<tr><th>Tool</th><td>kb-verify " + markup_escape(s.tool_version) + "</td></tr>\n";
-  out += "<tr><th>Solver</th><td>Z3 " + markup_escape(r.z3_version) + "</td></tr>\n";
-  out += "<tr><th>Date (UTC)</th><td>" + markup_escape(date) + "</td></tr>\n";
-  out += "<tr><th>Obligations</th><td>" + std::to_string(r.count(Status::Proved)) + " proved, " +
-         std::to_string(r.count(Status::Violated)) + " violated, " + std::to_string(r.count(Status::Conflict)) +
-         " conflicts, " + std::to_string(r.count(Status::Unknown)) + " unknown, " +
-         std::to_string(r.count(Status::Disagreement)) + " translator disagreements, " +
-         std::to_string(r.count(Status::Warning)) + " warnings</td></tr>\n</table>\n";
-  out += "<p>Every file here is listed in <code>MANIFEST.sha256</code> (check it with <code>sha256sum -c "
-         "MANIFEST.sha256</code>). Each <code>obligations/*.smt2</code> file is plain SMT-LIB 2 that any solver "
-         "decides on its own; <code>kb-verify --recheck</code> regenerates them from the source in "
-         "<code>dossier.json</code> and runs z3 and cvc5 on all of them. Without a signature, a re-check shows that "
-         "the files are consistent, not who wrote them: compare the release hash with one obtained "
-         "independently.</p>\n";
-  out += "<h2>Properties</h2>\n";
-  for (const Obligation& o : r.obligations)
-    if (o.kind == Kind::Property) out += obligation_html(g, o);
-  out += "<h2>Conflicts</h2>\n";
-  for (const Obligation& o : r.obligations)
-    if (o.kind == Kind::Conflict) out += obligation_html(g, o);
-  out += "<h2>Lints</h2>\n";
-  for (const Obligation& o : r.obligations)
-    if (o.kind != Kind::Property && o.kind != Kind::Conflict) out += obligation_html(g, o);
-  if (diff) out += "<h2>Changes since the previous release</h2>\n<pre>" + markup_escape(diff->dump(2)) + "</pre>\n";
-  return out + "</body></html>\n";
-}
-
 // The dossier's files: relative path -> content, MANIFEST.sha256 included.
 std::map<std::string, std::string> dossier_files(const Report& report, const kb::Guideline& g, const Subject& s,
-                                                 const std::optional<nlohmann::json>& diff, const kb::sign::Key* key) {
+                                                 const DossierInput& in, const kb::sign::Key* key) {
   const std::string date = utc_date();
   std::map<std::string, std::string> files;
   solver::Solver solver(g, 0);
@@ -164,11 +71,20 @@ std::map<std::string, std::string> dossier_files(const Report& report, const kb:
   j["schema"] = kDossierSchema;
   j["date"] = date;
   j["smt2"] = obligation_files;
-  j["diff"] = diff ? *diff : nlohmann::json(nullptr);
+  j["diff"] = in.diff && in.before ? diff_to_json(*in.diff, *in.before, g) : nlohmann::json(nullptr);
+  if (in.release)
+    j["release"] = {{"author", in.release->author}, {"sealed", in.release->sealed}, {"reason", in.release->reason},
+                    {"previous", in.release->previous}};
+  else
+    j["release"] = nullptr;
+  j["title"] = in.title;
+  if (in.diff)
+    for (const AnswerChange& c : in.diff->answers)
+      if (!c.smt2.empty()) files[change_file(c)] = c.smt2;
   j["source"] = kb::guideline_text(g);
   j["versions"] = versions;
   files["dossier.json"] = j.dump(2) + "\n";
-  files["index.html"] = index_html(report, g, s, date, diff);
+  files["index.html"] = dossier_html(report, g, s, date, in);
   std::string manifest;
   for (const auto& [rel, text] : files) manifest += kb::sha256_hex(text) + "  " + rel + "\n";
   files["MANIFEST.sha256"] = manifest;
@@ -197,8 +113,9 @@ fs::path unique_folder(const fs::path& target, const std::string& kind, std::str
 // Writes `files` into the fresh folder `tmp`; "" or the problem.
 std::string write_files(const fs::path& tmp, const std::map<std::string, std::string>& files) {
   std::error_code ec;
-  if (!fs::create_directory(tmp / "obligations", ec)) return "cannot create " + (tmp / "obligations").string();
   for (const auto& [rel, text] : files) {
+    if (fs::path parent = (tmp / rel).parent_path(); !fs::is_directory(parent, ec) && !fs::create_directories(parent, ec))
+      return "cannot create " + parent.string();
     std::ofstream f(tmp / rel, std::ios::binary | std::ios::trunc);
     f << text;
     f.close();
@@ -321,12 +238,12 @@ std::string swap_in(const fs::path& tmp, const fs::path& target, const Existing&
 }  // namespace
 
 std::string write_dossier(const std::string& dir, const Report& report, const kb::Guideline& g, const Subject& s,
-                          const std::optional<nlohmann::json>& diff, const kb::sign::Key* key) {
+                          const DossierInput& in, const kb::sign::Key* key) {
   fs::path target = normalised_target(dir);
   if (target.empty()) return dir + " names no folder a dossier can be written to";
   Existing existing = inspect(target);
   if (!existing.problem.empty()) return existing.problem;
-  std::map<std::string, std::string> files = dossier_files(report, g, s, diff, key);
+  std::map<std::string, std::string> files = dossier_files(report, g, s, in, key);
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   std::string problem;

@@ -326,7 +326,7 @@ Recheck recheck_dossier(const std::string& dir, unsigned timeout_s, unsigned gra
   if (!c.m.content.count("dossier.json")) return c.out.error = dir + ": dossier.json is missing, unreadable or not listed in the manifest", c.out;
   c.dj = json::parse(c.m.content["dossier.json"], nullptr, false);
   if (!c.dj.is_object()) return c.out.error = dir + ": dossier.json is not a JSON object", c.out;
-  if (str(c.dj, "schema") != kDossierSchema)
+  if (str(c.dj, "schema") != kDossierSchema && str(c.dj, "schema") != kDossierSchemaPrevious)
     return c.out.error = dir + ": dossier.json has schema '" + printable(str(c.dj, "schema")) + "', not " +
                          kDossierSchema + " (re-write the dossier with this kb-verify)",
            c.out;

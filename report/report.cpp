@@ -379,7 +379,7 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
   for (Status st : kStatuses)
     if (r.count_other_readings(st)) other[status_name(st)] = r.count_other_readings(st);
   summary["other_readings"] = other;
-  return {{"schema", "kb-verify-report/2"},
+  return {{"schema", "kb-verify-report/3"},
           {"subject", {{"name", s.name}, {"release_hash", s.release_hash}}},
           {"tool_version", s.tool_version},
           {"z3_version", r.z3_version},

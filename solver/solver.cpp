@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <map>
 #include <set>
@@ -641,80 +642,118 @@ kb::Outcome Solver::outcome_for(const kb::Patient& patient, const std::vector<st
   });
 }
 
+namespace {
+
+// One fact the deciding-facts search may keep or drop: its constant, the
+// witness's value, its declared range, and whether it is tried last.
+struct SearchFact {
+  z3::expr x;
+  std::string name;
+  std::int64_t value, lo, hi;
+  bool last;
+};
+
+// A prime implicant over `facts` around the witness: `decides(within)` is
+// true when every valid patient within `within` meets the goal (nullopt:
+// unknown). Facts are dropped first those not `last`, then those, each in
+// the given order; kept ints are widened to the largest range around the
+// value; the result is re-checked. Nullopt when a check is unknown or the
+// witness itself does not decide.
+std::optional<std::vector<FactRange>> prime_implicant(
+    z3::context& ctx, const std::vector<SearchFact>& facts,
+    const std::function<std::optional<bool>(const z3::expr&)>& decides) {
+  const std::size_t n = facts.size();
+  std::vector<bool> kept(n, true);
+  std::vector<std::int64_t> lo, hi;
+  for (const SearchFact& f : facts) lo.push_back(f.value), hi.push_back(f.value);
+  auto check = [&]() -> std::optional<bool> {
+    z3::expr within = ctx.bool_val(true);
+    for (std::size_t f = 0; f < n; ++f) {
+      if (!kept[f]) continue;
+      const z3::expr& x = facts[f].x;
+      within = within && (x.is_bool() ? (lo[f] ? x : !x) : x >= ctx.int_val(lo[f]) && x <= ctx.int_val(hi[f]));
+    }
+    return decides(within);
+  };
+  std::optional<bool> start = check();
+  if (!start || !*start) return std::nullopt;
+  std::vector<std::size_t> order;
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t f = 0; f < n; ++f)
+      if (facts[f].last == (pass == 1)) order.push_back(f);
+  for (std::size_t f : order) {
+    kept[f] = false;
+    std::optional<bool> ok = check();
+    if (!ok) return std::nullopt;
+    if (!*ok) kept[f] = true;
+  }
+  // Widen each kept int fact: "still decides" is monotone in each bound.
+  for (std::size_t f : order) {
+    if (!kept[f] || facts[f].x.is_bool() || facts[f].lo == facts[f].hi) continue;
+    for (int side = 0; side < 2; ++side) {
+      std::int64_t& bound = side == 0 ? lo[f] : hi[f];
+      std::int64_t good = bound, bad_end = side == 0 ? facts[f].lo : facts[f].hi;
+      if (good == bad_end) continue;
+      // Try the whole way first (the common case), then bisect.
+      bound = bad_end;
+      std::optional<bool> ok = check();
+      if (!ok) return std::nullopt;
+      if (*ok) continue;
+      std::int64_t bad = bad_end;  // good decides, bad does not
+      while ((side == 0 ? good - bad : bad - good) > 1) {
+        std::int64_t mid = side == 0 ? bad + (good - bad) / 2 : good + (bad - good) / 2;
+        bound = mid;
+        ok = check();
+        if (!ok) return std::nullopt;
+        (*ok ? good : bad) = mid;
+      }
+      bound = good;
+    }
+  }
+  std::optional<bool> final_check = check();  // re-checked as a whole
+  if (!final_check || !*final_check) return std::nullopt;
+  std::vector<FactRange> out;
+  for (std::size_t f = 0; f < n; ++f)
+    if (kept[f]) out.push_back({facts[f].name, lo[f], hi[f]});
+  return out;
+}
+
+// The facts of `e` as search facts at the witness `p`'s values.
+std::vector<SearchFact> search_facts(const Encoding& e, const kb::Patient& p, const std::vector<bool>& last) {
+  std::vector<SearchFact> out;
+  for (std::size_t f = 0; f < e.g.facts.size(); ++f) {
+    const kb::FactType& t = e.g.facts[f].fact_type;
+    bool widen = t.kind == kb::Type::Int;  // enums and bools keep their value
+    out.push_back({e.facts[f], e.g.facts[f].name, p.at(f), widen ? t.lo : p.at(f), widen ? t.hi : p.at(f),
+                   f < last.size() && last[f]});
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index, const kb::Patient& witness,
                                               const std::vector<std::int64_t>& params, const std::vector<int>& keep_last) {
   return guarded([&]() -> std::optional<std::vector<FactRange>> {
     Encoding& m = impl_->e;
-    const Guideline& g = m.g;
     auto [query, with_rules] = m.query(q, index);
     z3::expr fixed_params = m.ctx.bool_val(true);
     for (std::size_t i = 0; i < m.params.size(); ++i) fixed_params = fixed_params && m.params[i] == m.ctx.int_val(params.at(i));
-    // Per fact: kept or not, and its range when kept. A fact outside the
-    // query's slice never decides it: dropped from the start.
-    const std::size_t n = g.facts.size();
+    std::vector<bool> last(m.g.facts.size(), false);
+    for (int f : keep_last)
+      if (f >= 0 && static_cast<std::size_t>(f) < last.size()) last[static_cast<std::size_t>(f)] = true;
+    // A fact outside the query's slice never decides it: not searched.
     Slice sl = impl_->slice_for(q, index);
-    std::vector<bool> kept = sl.everything ? std::vector<bool>(n, true) : sl.has_fact;
-    std::vector<std::int64_t> lo(witness.begin(), witness.end()), hi(witness.begin(), witness.end());
-    auto fact_in = [&](std::size_t f) {
-      const z3::expr& x = m.facts[f];
-      if (x.is_bool()) return lo[f] ? x : !x;
-      return x >= m.ctx.int_val(lo[f]) && x <= m.ctx.int_val(hi[f]);
-    };
-    // Unsat: every valid patient within the kept ranges satisfies the query.
+    std::vector<SearchFact> facts;
+    for (SearchFact& f : search_facts(m, witness, last))
+      if (sl.everything || sl.has_fact[static_cast<std::size_t>(m.g.fact_index(f.name))]) facts.push_back(f);
     RuleSet all;
-    auto decides = [&]() -> std::optional<bool> {
-      z3::expr within = fixed_params && !query;
-      for (std::size_t f = 0; f < n; ++f)
-        if (kept[f]) within = within && fact_in(f);
-      Answer a = impl_->check(within, with_rules ? &all : nullptr, sl, false);
+    // Unsat: every valid patient within the kept ranges satisfies the query.
+    return prime_implicant(m.ctx, facts, [&](const z3::expr& within) -> std::optional<bool> {
+      Answer a = impl_->check(fixed_params && !query && within, with_rules ? &all : nullptr, sl, false);
       if (a.verdict == Verdict::Unknown) return std::nullopt;
       return a.verdict == Verdict::Unsat;
-    };
-    std::optional<bool> start = decides();
-    if (!start || !*start) return std::optional<std::vector<FactRange>>{};
-    std::vector<std::size_t> order;
-    std::vector<bool> last(n, false);
-    for (int f : keep_last)
-      if (f >= 0 && static_cast<std::size_t>(f) < n) last[static_cast<std::size_t>(f)] = true;
-    for (int pass = 0; pass < 2; ++pass)
-      for (std::size_t f = 0; f < n; ++f)
-        if (kept[f] && last[f] == (pass == 1)) order.push_back(f);
-    for (std::size_t f : order) {
-      kept[f] = false;
-      std::optional<bool> ok = decides();
-      if (!ok) return std::optional<std::vector<FactRange>>{};
-      if (!*ok) kept[f] = true;
-    }
-    // Widen each kept int fact: "still decides" is monotone in each bound.
-    for (std::size_t f : order) {
-      const kb::Item& fact = g.facts[f];
-      if (!kept[f] || fact.fact_type.kind != kb::Type::Int) continue;
-      for (int side = 0; side < 2; ++side) {
-        std::int64_t good = side == 0 ? lo[f] : hi[f];
-        std::int64_t bad_end = side == 0 ? fact.fact_type.lo : fact.fact_type.hi;
-        if (good == bad_end) continue;
-        // Try the whole way first (the common case), then bisect.
-        (side == 0 ? lo[f] : hi[f]) = bad_end;
-        std::optional<bool> ok = decides();
-        if (!ok) return std::optional<std::vector<FactRange>>{};
-        if (*ok) continue;
-        std::int64_t bad = bad_end;  // good decides, bad does not
-        while ((side == 0 ? good - bad : bad - good) > 1) {
-          std::int64_t mid = side == 0 ? bad + (good - bad) / 2 : good + (bad - good) / 2;
-          (side == 0 ? lo[f] : hi[f]) = mid;
-          ok = decides();
-          if (!ok) return std::optional<std::vector<FactRange>>{};
-          (*ok ? good : bad) = mid;
-        }
-        (side == 0 ? lo[f] : hi[f]) = good;
-      }
-    }
-    std::optional<bool> final_check = decides();  // re-checked as a whole
-    if (!final_check || !*final_check) return std::optional<std::vector<FactRange>>{};
-    std::vector<FactRange> out;
-    for (std::size_t f = 0; f < n; ++f)
-      if (kept[f]) out.push_back({g.facts[f].name, lo[f], hi[f]});
-    return out;
+    });
   });
 }
 
@@ -966,6 +1005,17 @@ struct DiffSolver::Impl {
     return out;
   }
 
+  // The patients agreeing with every range of `box`.
+  z3::expr within(const std::vector<FactRange>& box) {
+    z3::expr out = ctx.bool_val(true);
+    for (const FactRange& r : box) {
+      int f = after.g.fact_index(r.fact);
+      const z3::expr& x = f >= 0 ? after.facts[f] : before.facts.at(before.g.fact_index(r.fact));
+      out = out && (x.is_bool() ? (r.lo ? x : !x) : x >= ctx.int_val(r.lo) && x <= ctx.int_val(r.hi));
+    }
+    return out;
+  }
+
   // Narrows every fact of the slice over the patients satisfying `query`.
   std::vector<FactRange> ranges(const z3::expr& query, Part& p) {
     std::vector<FactRange> out;
@@ -1017,10 +1067,16 @@ DiffSolver::DiffSolver(const Guideline& before, const Guideline& after, unsigned
 DiffSolver::~DiffSolver() = default;
 
 DiffAnswer DiffSolver::differs(const std::string& action, AtomKind atom, Detail detail) {
+  return differs_outside(action, atom, {}, detail);
+}
+
+DiffAnswer DiffSolver::differs_outside(const std::string& action, AtomKind atom,
+                                       const std::vector<std::vector<FactRange>>& outside, Detail detail) {
   return guarded([&] {
     Impl& m = *impl_;
     z3::expr a = m.before.atom_named(action, atom), b = m.after.atom_named(action, atom);
     z3::expr query = a != b;
+    for (const auto& box : outside) query = query && !m.within(box);
     Impl::Part part = m.part_for(action);
     z3::solver& s = *part.s;
     DiffAnswer ans;
@@ -1045,6 +1101,50 @@ DiffAnswer DiffSolver::differs(const std::string& action, AtomKind atom, Detail 
     s.pop();
     if (ans.verdict == Verdict::Sat && detail == Detail::Full) ans.ranges = m.ranges(query, part);
     return ans;
+  });
+}
+
+std::optional<std::vector<FactRange>> DiffSolver::deciding_facts(const std::string& action, AtomKind atom,
+                                                                  const kb::Patient& before, const kb::Patient& after,
+                                                                  bool answer_before, bool answer_after) {
+  return guarded([&]() -> std::optional<std::vector<FactRange>> {
+    Impl& m = *impl_;
+    z3::expr a = m.before.atom_named(action, atom), b = m.after.atom_named(action, atom);
+    z3::expr other = !(a == m.ctx.bool_val(answer_before) && b == m.ctx.bool_val(answer_after));
+    Impl::Part part = m.part_for(action);
+    // The facts of `after`, then those only `before` declares (shared by
+    // name); a fact outside the action's slice never decides: not searched.
+    std::vector<SearchFact> facts;
+    for (SearchFact& f : search_facts(m.after, after, {}))
+      if (part.facts.count(f.name)) facts.push_back(f);
+    for (SearchFact& f : search_facts(m.before, before, {}))
+      if (m.after.g.fact_index(f.name) < 0 && part.facts.count(f.name)) facts.push_back(f);
+    // Unsat: every patient valid on both sides within the kept ranges gets this change.
+    return prime_implicant(m.ctx, facts, [&](const z3::expr& within) -> std::optional<bool> {
+      part.s->push();
+      part.s->add(other && within);
+      z3::check_result res = m.dog.run([&] { return part.s->check(part.assumptions); });
+      part.s->pop();
+      if (res == z3::unknown) return std::nullopt;
+      return res == z3::unsat;
+    });
+  });
+}
+
+std::string DiffSolver::smt2(const std::string& action, AtomKind atom, const std::vector<std::string>& comments) {
+  return guarded([&] {
+    Impl& m = *impl_;
+    z3::solver script(m.ctx);
+    z3::expr_vector all = m.full_solver().assertions();  // unsliced: an independent check of the slicing
+    for (unsigned i = 0; i < all.size(); ++i) script.add(all[i]);
+    z3::expr_vector assumptions(m.ctx);
+    m.before.assume_everything(assumptions);
+    m.after.assume_everything(assumptions);
+    for (unsigned i = 0; i < assumptions.size(); ++i) script.add(assumptions[i]);
+    script.add(m.before.atom_named(action, atom) != m.after.atom_named(action, atom));
+    std::string out;
+    for (const std::string& c : comments) out += comment(c);
+    return out + "(set-logic QF_LIA)\n" + script.to_smt2();
   });
 }
 

@@ -37,7 +37,7 @@ struct Args {
   bool no_other_readings = false;
   bool no_slice = false;
   unsigned jobs = 1;
-  std::string dossier, recheck, against;
+  std::string dossier, recheck, against, title;
   bool mutate = false;
   std::optional<double> min_score;
   std::vector<std::string> tests;
@@ -129,6 +129,8 @@ std::optional<std::vector<ItemRef>> resolve_only(const std::vector<std::string>&
 // The semantic diff against `against` (text and JSON), or an error message.
 struct DiffResult {
   std::optional<nlohmann::json> json;
+  std::optional<verify::Diff> diff;      // for the dossier's tables
+  std::optional<Guideline> before;       // the diff's before side
   std::string text, error;
   int exit_code = 0;
 };
@@ -144,15 +146,27 @@ DiffResult diff_against(const std::string& against, const Args& a, const Guideli
   out.json = verify::diff_to_json(d, *base.guideline, g);
   out.text = "\n" + verify::diff_to_text(d, g);
   out.exit_code = d.exit_code();
+  out.diff = std::move(d);
+  out.before = std::move(base.guideline);
   return out;
 }
 
-// The release before `release` in the store, or "" (a dossier shows the diff against it).
-std::string previous_release(Store& store, const std::string& release) {
+// What the store records about `release`, with the release before it.
+std::optional<verify::ReleaseMeta> release_meta(Store& store, const std::string& release) {
   auto all = store.releases();
-  if (!all) return "";
-  for (std::size_t i = 1; i < all.value().size(); ++i)
-    if (all.value()[i].name == release) return all.value()[i - 1].name;
+  if (!all) return std::nullopt;
+  for (std::size_t i = 0; i < all.value().size(); ++i) {
+    const ReleaseInfo& r = all.value()[i];
+    if (r.name == release) return verify::ReleaseMeta{r.author, r.created_utc, r.reason, i ? all.value()[i - 1].name : ""};
+  }
+  return std::nullopt;
+}
+
+// The dossier's title: --title, else the folder of the checked items' files.
+std::string dossier_title(const Args& a, const Guideline& g) {
+  if (!a.title.empty()) return a.title;
+  for (const Item* it : g.all_items())
+    if (it->span.file) return std::filesystem::path(*it->span.file).parent_path().filename().string();
   return "";
 }
 
@@ -302,7 +316,10 @@ int finish(const Args& a, Run& run, LoadedRuleSet& loaded, const verify::Subject
   if (!a.dossier.empty()) {
     verify::Report proofs = run.report;
     std::erase_if(proofs.obligations, [](const verify::Obligation& o) { return o.kind == verify::Kind::Test; });
-    std::string problem = verify::write_dossier(a.dossier, proofs, g, subject, run.diff.json, a.key ? &*a.key : nullptr);
+    verify::DossierInput in{dossier_title(a, g), std::nullopt, run.diff.diff ? &*run.diff.diff : nullptr,
+                            run.diff.before ? &*run.diff.before : nullptr};
+    if (loaded.store && !a.release.empty()) in.release = release_meta(*loaded.store, a.release);
+    std::string problem = verify::write_dossier(a.dossier, proofs, g, subject, in, a.key ? &*a.key : nullptr);
     if (!problem.empty()) {
       err << "kb-verify: dossier not written: " << problem << "\n";
       return kExitBadInput;
@@ -341,7 +358,7 @@ int verify_rule_set(const Args& a, LoadedRuleSet& loaded, std::ostream& out, std
   // Only an explicit --against makes the diff part of the exit code.
   std::string against = a.against;
   if (against.empty() && !a.dossier.empty() && loaded.store && !a.release.empty())
-    against = previous_release(*loaded.store, a.release);
+    if (auto meta = release_meta(*loaded.store, a.release)) against = meta->previous;
   if (!against.empty()) {
     run.diff = diff_against(against, a, g, subject.name);
     if (!run.diff.error.empty()) {
@@ -383,6 +400,7 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   app.add_option("--dossier", a.dossier, "Also write the proof dossier into this folder");
   app.add_option("--against", a.against,
                  "Also diff against this rule set: a release, 'draft', a .kb file or a folder of them");
+  app.add_option("--title", a.title, "With --dossier: the guideline's name, shown as the dossier's title");
   app.add_option("--sign-key", a.sign_key, "With --dossier: sign its manifest with this Ed25519 private key (PEM)");
   app.add_option("--recheck", a.recheck, "Re-check a dossier with the z3 and cvc5 solvers, and nothing else");
   app.add_option("--trust", a.trust, "With --recheck: the dossier must be signed by this Ed25519 public key (PEM); repeatable")
@@ -395,6 +413,10 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   if (!a.recheck.empty()) return recheck(a.recheck, a.trust, out, err);
   if (!a.trust.empty()) {
     err << "kb-verify: --trust is used with --recheck DIR\n";
+    return kExitBadInput;
+  }
+  if (!a.title.empty() && a.dossier.empty()) {
+    err << "kb-verify: --title is used with --dossier DIR\n";
     return kExitBadInput;
   }
   if (!a.sign_key.empty()) {

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake pkg-config libz3-dev z3 cvc5 libsqlite3-dev sqlite3 libsqlitecpp-dev
           librapidcheck-dev libgtest-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
-          libssl-dev libpugixml-dev doxygen)
+          libssl-dev libpugixml-dev doxygen chromium poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -76,6 +76,30 @@ std::vector<std::string> answer_sources(const kb::Guideline& g, const std::strin
   return out;
 }
 
+// Deciding facts of a changed answer's witness, the boxes describing the
+// affected patients exactly (when at most kMaxBoxes do), and the SMT-LIB.
+void explain(solver::DiffSolver& s, AnswerChange& c, const Diff& d) {
+  c.deciding = s.deciding_facts(c.action, c.atom, *c.patient_before, *c.patient_after, c.answer_before, c.answer_after);
+  std::vector<std::vector<solver::FactRange>> boxes;
+  if (c.deciding) boxes.push_back(*c.deciding);
+  while (!boxes.empty()) {
+    solver::DiffAnswer more = s.differs_outside(c.action, c.atom, boxes, solver::DiffSolver::Detail::Witness);
+    if (more.verdict == solver::Verdict::Unsat) {
+      c.exact = boxes;
+      break;
+    }
+    if (more.verdict != solver::Verdict::Sat || boxes.size() == kMaxBoxes) break;
+    auto box = s.deciding_facts(c.action, c.atom, *more.before, *more.after, more.answer_before, more.answer_after);
+    if (!box) break;
+    boxes.push_back(*box);
+  }
+  c.smt2 = s.smt2(c.action, c.atom,
+                  {"Does some valid patient get a different answer for " + std::string(kb::atom_name(c.atom)) + " " +
+                       c.action + " under " + d.before_name + " (names prefixed before.) and " + d.after_name +
+                       " (after.)?",
+                   "sat: yes (the answer changed); unsat: no patient is affected"});
+}
+
 }  // namespace
 
 std::string line_diff(const std::string& a_text, const std::string& b_text) {
@@ -186,6 +210,7 @@ Diff semantic_diff(const kb::Guideline& before, const kb::Guideline& after, cons
         } else {
           c.status = AnswerStatus::Changed;
           c.message = std::string(kb::atom_name(atom)) + " " + (c.answer_before ? "before, not after" : "after, not before");
+          explain(s, c, d);
         }
       }
       d.answers.push_back(std::move(c));

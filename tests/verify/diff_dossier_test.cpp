@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 
+#include "kb/eval/recommender.h"
 #include "kb/lang/parser.h"
 #include "tests/common/bundled.h"
 #include "tests/common/cli.h"
@@ -78,6 +80,50 @@ TEST(Diff, raising_minimum_response_to_6_months_affects_exactly_3_to_5_months) {
   EXPECT_GT(changed, 0u);
 }
 
+// Whether the recommender gives `atom` of `action` to `p`.
+bool gives(const kb::Recommender& r, const kb::Patient& p, const std::string& action, kb::AtomKind atom) {
+  kb::Outcome out;
+  r.evaluate(p, out);
+  int a = r.guideline().action_index(action);
+  for (kb::Strength s : kb::kStrengths)
+    if (kb::atom_of(s) == atom) return a >= 0 && (out.actions[a] & kb::strength_bit(s));
+  return false;
+}
+
+TEST(Diff, every_patient_keeping_the_deciding_facts_gets_the_change) {
+  kb::Guideline before = kb::testing::checked(bundled_text_with("min_response_months = 6 allowed", "min_response_months = 3 allowed"));
+  const kb::Guideline& after = kb::testing::bundled();
+  verify::Diff d = verify::semantic_diff(before, after, "before", "after", 0);
+  kb::Recommender rb(before), ra(after);
+  std::mt19937_64 rng(13);
+  std::size_t checked = 0;
+  for (const auto& a : d.answers) {
+    if (a.status != verify::AnswerStatus::Changed) continue;
+    ASSERT_TRUE(a.deciding) << a.action;
+    EXPECT_FALSE(a.deciding->empty()) << a.action;  // not every patient is affected
+    EXPECT_NE(a.smt2.find("(check-sat)"), std::string::npos);
+    // Random patients: deciding facts anywhere within their ranges; every
+    // other fact anywhere in its declared range, or (half the time, so that
+    // enough patients are valid) at the witness's value.
+    for (int n = 0; n < 2000; ++n) {
+      kb::Patient p = *a.patient_after;
+      for (std::size_t f = 0; f < after.facts.size(); ++f) {
+        const kb::FactType& t = after.facts[f].fact_type;
+        std::int64_t lo = t.lo, hi = t.hi;
+        bool deciding = false;
+        for (const auto& r : *a.deciding)
+          if (r.fact == after.facts[f].name) lo = r.lo, hi = r.hi, deciding = true;
+        if (deciding || rng() % 2) p[f] = std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+      }
+      if (rb.broken_constraint(p) >= 0 || ra.broken_constraint(p) >= 0) continue;
+      ++checked;
+      ASSERT_EQ(gives(rb, p, a.action, a.atom), a.answer_before) << a.action << ": " << kb::describe_patient(after, p);
+      ASSERT_EQ(gives(ra, p, a.action, a.atom), a.answer_after) << a.action << ": " << kb::describe_patient(after, p);
+    }
+  }
+  EXPECT_GT(checked, 100u);
+}
+
 TEST(Diff, a_rewording_that_keeps_the_meaning_is_no_change) {
   const kb::Guideline& before = kb::testing::bundled();
   std::string text = bundled_text_with("  = oligometastatic and staging_complete and biopsy_criterion_met and imaging_history_complete\n"
@@ -136,7 +182,7 @@ TEST_F(Workspace, kb_diff_between_two_releases) {
   CliRun r = kb_run({"diff", "--db", db, "v1", "v2", "--format", "json"});
   ASSERT_EQ(r.code, 1) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["schema"], "kb-diff/1");
+  EXPECT_EQ(j["schema"], "kb-diff/2");
   EXPECT_EQ(j["before"], "release v1");
   ASSERT_EQ(j["items"].size(), 1u);
   EXPECT_EQ(j["items"][0]["before"], "min_response_months@1");
@@ -147,11 +193,60 @@ TEST_F(Workspace, kb_diff_between_two_releases) {
     mdt = true;
     EXPECT_EQ(a["status"], "changed");
     EXPECT_EQ(a["rules"]["before"], nlohmann::json::array({"MDT-OFFER@1"}));
-    int months = a["witness"]["after"]["response_months"];
+    int months = a["witness"]["response_months"];  // one patient, printed once
     EXPECT_TRUE(months >= 3 && months <= 5);
+    EXPECT_FALSE(a["witness"].contains("after"));
+    // The deciding facts force the change: response_months within 3..5 among them.
+    bool response = false;
+    for (const auto& f : a["deciding_facts"])
+      if (f["fact"] == "response_months") {
+        response = true;
+        int lo = f.contains("range") ? int(f["range"][0]) : int(f["value"]);
+        int hi = f.contains("range") ? int(f["range"][1]) : int(f["value"]);
+        EXPECT_TRUE(lo >= 3 && hi <= 5 && lo <= months && months <= hi) << f;
+      }
+    EXPECT_TRUE(response) << a["deciding_facts"];
+    EXPECT_TRUE(a.contains("necessary_ranges"));
   }
   EXPECT_TRUE(mdt);
+  CliRun text = kb_run({"diff", "--db", db, "v1", "v2"});
+  EXPECT_NE(text.out.find("every affected patient has (necessary, not sufficient): "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("deciding facts: every valid patient with "), std::string::npos) << text.out;
   EXPECT_EQ(kb_run({"diff", "--db", db, "v1", "nope"}).code, 2);
+}
+
+TEST_F(Workspace, a_release_dossier_names_the_release_and_tables_the_changes) {
+  std::string db = path("kb.sqlite"), dossier = path("dossier");
+  ASSERT_EQ(kb_run({"init", "--db", db}).code, 0);
+  std::ofstream(path("v1.kb")) << bundled_text_with("min_response_months = 6 allowed", "min_response_months = 3 allowed");
+  ASSERT_EQ(kb_run({"import", "--db", db, "--author", "a", "--reason", "r", path("v1.kb")}).code, 0);
+  ASSERT_EQ(kb_run({"release", "--db", db, "v1", "--author", "a"}).code, 0);
+  std::ofstream(path("v2.kb")) << bundled_text_with("min_response_months = 6 allowed", "min_response_months = 6 allowed");
+  ASSERT_EQ(kb_run({"import", "--db", db, "--author", "b", "--reason", "six months", "--base", "v1", path("v2.kb")}).code, 0);
+  ASSERT_EQ(kb_run({"release", "--db", db, "v2", "--author", "chair", "--reason", "safer minimum"}).code, 0);
+  CliRun v = verify_run({"--db", db, "--release", "v2", "--only", "MDT-WITH-COUNSELLING", "--title", "MDT guideline",
+                         "--dossier", dossier, "--quiet"});
+  ASSERT_EQ(v.code, 0) << v.err;
+  std::string html = read(dossier + "/index.html");
+  EXPECT_NE(html.find("<div class=\"banner pass\" id=\"verdict\"><strong>Verdict: all 1 property proved"), std::string::npos);
+  EXPECT_NE(html.find("<h1>MDT guideline</h1>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><th>Released by</th><td>chair</td></tr>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><th>Reason</th><td>safer minimum</td></tr>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><th>Previous release</th><td>v1</td></tr>"), std::string::npos);
+  // Scope: the parameter with its value and allowed range.
+  EXPECT_NE(html.find("<code>min_response_months@2</code></td><td>6</td><td>3..6</td>"), std::string::npos);
+  // The changes as tables naming the previous release, each changed answer with its SMT-LIB.
+  EXPECT_NE(html.find("Changes since the previous release (release v1 &rarr; release v2)"), std::string::npos);
+  EXPECT_NE(html.find("Every affected patient has (necessary, not sufficient): "), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"changes/mdt.considered.smt2\">"), std::string::npos);
+  EXPECT_NE(read(dossier + "/changes/mdt.considered.smt2").find("(check-sat)"), std::string::npos);
+  EXPECT_EQ(html.find("\"schema\": \"kb-diff"), std::string::npos);  // no raw JSON
+  nlohmann::json j = nlohmann::json::parse(read(dossier + "/dossier.json"));
+  EXPECT_EQ(j["release"]["author"], "chair");
+  EXPECT_EQ(j["release"]["previous"], "v1");
+  EXPECT_EQ(j["diff"]["schema"], "kb-diff/2");
+  CliRun ok = verify_run({"--recheck", dossier});
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
 }
 
 TEST_F(Workspace, dossier_verifies_rechecks_with_two_solvers_and_catches_tampering) {
@@ -167,7 +262,7 @@ TEST_F(Workspace, dossier_verifies_rechecks_with_two_solvers_and_catches_tamperi
   EXPECT_NE(html.find("NO-MDT-WITHOUT-MINIMUM-RESPONSE"), std::string::npos);
   EXPECT_NE(html.find("MDT-OFFER@draft"), std::string::npos);
   nlohmann::json j = nlohmann::json::parse(read(dossier + "/dossier.json"));
-  EXPECT_EQ(j["schema"], "kb-dossier/2");
+  EXPECT_EQ(j["schema"], "kb-dossier/3");
   std::string smt = read(dossier + "/obligations/property.NO-MDT-WITHOUT-MINIMUM-RESPONSE.smt2");
   EXPECT_EQ(j["smt2"]["property:NO-MDT-WITHOUT-MINIMUM-RESPONSE"]["expect"], "unsat");
   EXPECT_EQ(smt.find("expect:"), std::string::npos);  // the answer is never in item-controlled text

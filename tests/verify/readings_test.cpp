@@ -218,7 +218,7 @@ TEST(Readings, kb_readings_names_the_advice_that_depends_on_the_choice_with_a_re
   auto json = kb::testing::run_kb({"readings", f, "--format", "json"});
   ASSERT_EQ(json.code, 0) << json.err;
   nlohmann::json j = nlohmann::json::parse(json.out);
-  EXPECT_EQ(j["schema"], "kb-readings/1");
+  EXPECT_EQ(j["schema"], "kb-readings/2");
   const auto& alts = j["questions"][0]["alternatives"];
   ASSERT_EQ(alts.size(), 2u);
   EXPECT_TRUE(alts[0]["chosen"].get<bool>());
@@ -230,7 +230,7 @@ TEST(Readings, kb_readings_names_the_advice_that_depends_on_the_choice_with_a_re
       kb::Recommender chosen(g);
       kb::Guideline loose_g = kb::with_reading(g, 0, 1);
       kb::Recommender loose(loose_g);
-      kb::PatientResult p = kb::patient_from_json(chosen, a["witness"]["before"]);
+      kb::PatientResult p = kb::patient_from_json(chosen, a["witness"]);
       ASSERT_TRUE(p.patient) << a.dump();
       kb::Outcome before, after;
       chosen.evaluate(*p.patient, before);

@@ -227,7 +227,7 @@ property Q "no MDT below 6 months" offered(mdt) implies months >= 6
   CliRun r = kb_verify({f, "--format", "json"});
   ASSERT_EQ(r.code, 1) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["schema"], "kb-verify-report/2");
+  EXPECT_EQ(j["schema"], "kb-verify-report/3");
   EXPECT_EQ(j["summary"]["proved"], 1);
   EXPECT_EQ(j["summary"]["violated"], 1);
   EXPECT_EQ(j["subject"]["release_hash"].get<std::string>().size(), 64u);

@@ -12,6 +12,7 @@
 #include "kb/model/guideline.h"
 #include "kb/sign/sign.h"
 #include "verify/harness.h"
+#include "report/dossier_html.h"
 #include "report/report.h"
 
 namespace verify {
@@ -24,12 +25,14 @@ namespace verify {
     renamed aside to another fresh name, and afterwards exactly the files its
     manifest lists are removed. Nothing else is ever deleted: on failure only
     the fresh folder this call made is removed.
-    @param diff the semantic diff against the previous release, when there is one
+    @param in the guideline's title, the release's metadata and the diff
+           against the previous release (with a changes/ACTION.ATOM.smt2
+           file per changed answer), when there are
     @param key when given (a private key), MANIFEST.sha256 is signed with it
            into MANIFEST.sha256.sig (docs/dossier.md, "Signed dossiers")
     @return "" on success, else the error */
 std::string write_dossier(const std::string& dir, const Report& report, const kb::Guideline& g, const Subject& s,
-                          const std::optional<nlohmann::json>& diff, const kb::sign::Key* key = nullptr);
+                          const DossierInput& in, const kb::sign::Key* key = nullptr);
 
 /** One line of a re-check. */
 struct RecheckLine {

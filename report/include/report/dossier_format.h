@@ -40,7 +40,11 @@ struct SignatureCheck {
 SignatureCheck check_signature(const std::string& root, const std::vector<kb::sign::Key>& trusted);
 
 /** The schema of dossier.json this version writes and re-checks. */
-inline constexpr const char* kDossierSchema = "kb-dossier/2";
+inline constexpr const char* kDossierSchema = "kb-dossier/3";
+
+/** The earlier schema a re-check still accepts: it differs only in members
+    a re-check does not read (title, release, the diff's shape). */
+inline constexpr const char* kDossierSchemaPrevious = "kb-dossier/2";
 
 /** "property:NO-MDT" -> "obligations/property.NO-MDT.smt2". */
 std::string obligation_file(const std::string& id);

@@ -214,6 +214,29 @@ class DiffSolver {
       does not declare is never given there. */
   DiffAnswer differs(const std::string& action, kb::AtomKind atom, Detail detail = Detail::Full);
 
+  /** As differs(), over the patients outside every box of `outside` (a box:
+      fact ranges a patient agrees with, as deciding_facts gives them). */
+  DiffAnswer differs_outside(const std::string& action, kb::AtomKind atom,
+                             const std::vector<std::vector<FactRange>>& outside, Detail detail);
+
+  /** The deciding facts of a differs() witness (`before` and `after`, the
+      same patient on each side, with the answers `answer_before` and
+      `answer_after`): facts, each kept at the witness's value or, for an
+      int, widened to the largest range around it, such that every patient
+      valid on both sides agreeing with them gets exactly these two answers,
+      and none can be dropped (Solver::deciding_facts's search, facts in
+      declaration order, `after`'s first). Empty when every valid patient
+      gets them; nullopt when a check is unknown or the witness does not. */
+  std::optional<std::vector<FactRange>> deciding_facts(const std::string& action, kb::AtomKind atom,
+                                                       const kb::Patient& before, const kb::Patient& after,
+                                                       bool answer_before, bool answer_after);
+
+  /** The question differs() asks as a standalone SMT-LIB 2 script:
+      `comments` as header lines, both encodings with every constraint and
+      rule asserted, and the two answers differing; sat exactly when some
+      valid patient gets a different answer. */
+  std::string smt2(const std::string& action, kb::AtomKind atom, const std::vector<std::string>& comments);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -18,6 +18,9 @@ enum class ItemChangeKind { Added, Changed, Retired };
 /** "added", "changed", "retired". */
 const char* item_change_name(ItemChangeKind k);
 
+/** Most boxes semantic_diff uses to describe the affected patients exactly. */
+inline constexpr std::size_t kMaxBoxes = 3;
+
 /** What the diff found for one action and strength. */
 enum class AnswerStatus {
   Changed,       ///< some patient gets a different answer (witness attached)
@@ -67,7 +70,21 @@ struct AnswerChange {
   /// @var rules_after
   /// Changed or disagreement: rules (id@version) of this action and strength the `after` recommender fires.
   std::vector<std::string> rules_before, rules_after;
-  std::vector<solver::FactRange> ranges;  ///< changed: what every affected patient has
+  /** Changed: per fact narrower than its range over every affected patient,
+      the values they take. Necessary conditions only: a patient inside every
+      range need not be affected. */
+  std::vector<solver::FactRange> ranges;
+  /** Changed: the deciding facts of the witness (solver::DiffSolver::deciding_facts):
+      every valid patient agreeing with them gets this change, and none can
+      be dropped; nullopt when they could not be decided. */
+  std::optional<std::vector<solver::FactRange>> deciding;
+  /** Changed: when non-empty, the affected patients exactly: a valid
+      patient gets a different answer if and only if it agrees with one of
+      these boxes (each the deciding facts of a witness; at most kMaxBoxes). */
+  std::vector<std::vector<solver::FactRange>> exact;
+  /** Changed: the solver question as a standalone SMT-LIB 2 script
+      (solver::DiffSolver::smt2), sat when the answer changes. */
+  std::string smt2;
   double millis = 0;                      ///< wall time of the solver check, in milliseconds
 };
 
