@@ -207,8 +207,13 @@ class DiffSolver {
 
 /** An answer about one patient that completion queries ask after. */
 struct Goal {
-  /** What is asked: a rule fires; an action has a strength; an action is both offered and avoided. */
-  enum Kind { Fires, Strength, Conflict } kind = Fires;
+  /** What is asked. */
+  enum Kind {
+    Fires,     ///< rule `index` fires
+    Strength,  ///< action `index` has `strength`
+    Conflict,  ///< action `index` is both offered and avoided
+  };
+  Kind kind = Fires;          ///< what is asked
   int index = 0;              ///< the rule (Fires) or the action (Strength, Conflict)
   std::uint8_t strength = 0;  ///< Strength: kb::kRecommended, kb::kConsidered or kb::kAvoided
 };
