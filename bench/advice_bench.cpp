@@ -1,6 +1,7 @@
 // Throughput of advice for partial patients (advice/advice.h) on the bundled
 // guideline (kb/guidelines): patients with 1, 3 and 8 unknown facts against
-// the same patients complete. Run from the repository root:
+// the same patients complete (BM_Advice/0: advice for a complete patient;
+// BM_Evaluate: the two-valued recommender, what `kb recommend` runs for one). Run from the repository root:
 //   ./build/bin/advice_bench [benchmark flags]
 // Before timing it checks, on every patient of the pools, that the complete
 // patient (a valid completion of each of its partial copies) gets every
@@ -58,6 +59,18 @@ void BM_Advice(benchmark::State& state) {
   state.counters["solver_checks/patient"] = static_cast<double>(queries) / n;
 }
 BENCHMARK(BM_Advice)->Arg(0)->Arg(1)->Arg(3)->Arg(8)->Unit(benchmark::kMicrosecond);
+
+// The same patients complete through the two-valued recommender, as `kb recommend` evaluates a complete patient.
+void BM_Evaluate(benchmark::State& state) {
+  kb::Outcome o;
+  for (auto _ : state)
+    for (const kb::Patient& p : g_complete) {
+      g_recommender->evaluate(p, o);
+      benchmark::DoNotOptimize(o.actions.data());
+    }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * g_complete.size()));
+}
+BENCHMARK(BM_Evaluate)->Unit(benchmark::kMicrosecond);
 
 // Every answer the partial copies call holds the complete patient gets; none they call never.
 bool check() {
