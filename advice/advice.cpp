@@ -7,7 +7,6 @@
 #include "advice/advice.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 namespace advice {
 namespace {
@@ -78,12 +77,15 @@ class Run {
 
     std::vector<Answer> answers;
     if (std::optional<Patient> whole = p_.complete()) {  // no unknowns: the two-valued answer is exact
-      if (r_.broken_constraint(*whole) >= 0) throw Error("the patient breaks a domain constraint");
+      if (int c = r_.broken_constraint(*whole); c >= 0)
+        throw Error("patient breaks domain constraint " + g_.constraints[c].name + " (" + g_.constraints[c].description + ")");
       Outcome o;
       r_.evaluate(*whole, o);
       for (const Goal& goal : goals) answers.push_back({goal, value_of(goal, o) ? Truth::Holds : Truth::Never, {}, {}, {}});
+      out.completion = *whole;
     } else {
       find_first_completion();
+      out.completion = pool_.front().patient;
       bounds_ = p_.bounds();
       std::vector<std::uint8_t> sure(nr), maybe(nr);
       run_bounds(bounds_, sure, maybe);

@@ -300,6 +300,19 @@ Obligation run_test(const kb::Recommender& r, const TestCase& c) {
           if (s.truth == advice::Truth::Depends) out.actions[x] = kDependsAdvice;
           else if (s.truth == advice::Truth::Holds && out.actions[x] != kDependsAdvice) out.actions[x] |= s.goal.strength;
         }
+      // A failed case's patient: a valid completion whose advice differs from
+      // the expected, when a "depends" answer has one; else any completion.
+      o.witness = a.completion;
+      bool shown = false;
+      for (std::size_t x = 0; x < g.actions.size() && !shown; ++x) {
+        if (c.expect[x] == out.actions[x] || out.actions[x] != kDependsAdvice) continue;
+        for (int k = 0; k < 3 && !shown; ++k) {
+          const advice::Answer& s = a.strengths[3 * x + k];
+          if (s.truth != advice::Truth::Depends) continue;
+          o.witness = (c.expect[x] & s.goal.strength) ? *s.when_false : *s.when_true;
+          shown = true;
+        }
+      }
     } catch (const advice::Error& e) {
       o.status = Status::Unknown;
       o.message = e.what();
@@ -309,6 +322,7 @@ Obligation run_test(const kb::Recommender& r, const TestCase& c) {
     r.evaluate(c.patient, out);
     o.witness = c.patient;
   }
+  if (c.partial && c.expect == out.actions) o.witness.reset();  // a passed case with unknown facts has no one patient
   o.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   o.expected = c.expect;
   o.actual = out.actions;

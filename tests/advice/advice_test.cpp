@@ -114,7 +114,7 @@ RC_GTEST_PROP(Advice, equals_enumeration_of_every_valid_completion, ()) {
       advisor.advise(p);
       RC_FAIL("advice for a patient with no valid completion\n" + text);
     } catch (const advice::Error& e) {
-      RC_ASSERT(std::string(e.what()) == (p.complete() ? std::string("the patient breaks a domain constraint")
+      RC_ASSERT(std::string(e.what()) == (p.complete() ? std::string("patient breaks domain constraint C-1 (some constraint)")
                                                        : "no completion of the patient keeps the domain constraint C-1 (some constraint)"));
     }
     return;

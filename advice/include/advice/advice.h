@@ -59,6 +59,7 @@ struct Advice {
   std::vector<Answer> strengths;  ///< per action a and strength k (recommended, considered, avoided): index 3a+k
   std::vector<Answer> conflicts;  ///< per action: offered and avoided
   std::vector<Ask> ask;           ///< every unknown fact, most answers settled first (then declaration order)
+  kb::Patient completion;         ///< a valid completion (the patient itself when complete)
   int solver_queries = 0;         ///< solver checks this advice needed
 
   /** True when some action is in conflict for every completion. */

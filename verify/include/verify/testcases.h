@@ -57,7 +57,8 @@ LoadedTests load_tests(const std::vector<std::string>& paths, const kb::Recommen
     that hold for every valid completion, or "depends"; Unknown when the
     advice has no answer), else Failed with one "action: expected
     X, got Y" clause per differing action in its message. The patient is the
-    witness (none for a partial patient), the rules it fires (for every
+    witness (for a partial patient: none when it passed, else a valid
+    completion showing the difference), the rules it fires (for every
     completion) are `fired`, and `rests_on` is those rules
     and everything they use. */
 Obligation run_test(const kb::Recommender& r, const TestCase& c);
