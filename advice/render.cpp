@@ -53,7 +53,7 @@ json answer_json(const Guideline& g, const kb::PartialPatient& p, const Answer& 
   return j;
 }
 
-// The answers of one action, and whether any can hold.
+// Whether some strength of `action` holds or depends.
 bool any_possible(const Advice& a, std::size_t action) {
   for (int k = 0; k < 3; ++k)
     if (a.strengths[3 * action + k].truth != Truth::Never) return true;

@@ -60,6 +60,19 @@ void BM_Advice(benchmark::State& state) {
 }
 BENCHMARK(BM_Advice)->Arg(0)->Arg(1)->Arg(3)->Arg(8)->Unit(benchmark::kMicrosecond);
 
+// As BM_Advice, with a fresh Advisor (so a fresh solver) per patient, as a
+// batch line with unknown facts gets one.
+void BM_AdviceFreshSolver(benchmark::State& state) {
+  const std::vector<kb::PartialPatient> patients = pool(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state)
+    for (const kb::PartialPatient& p : patients) {
+      advice::Advice a = advice::Advisor(*g_recommender).advise(p);
+      benchmark::DoNotOptimize(a.strengths.data());
+    }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * patients.size()));
+}
+BENCHMARK(BM_AdviceFreshSolver)->Arg(1)->Arg(3)->Arg(8)->Unit(benchmark::kMicrosecond);
+
 // The same patients complete through the two-valued recommender, as `kb recommend` evaluates a complete patient.
 void BM_Evaluate(benchmark::State& state) {
   kb::Outcome o;

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -40,11 +39,14 @@ std::string dump(const json& j, int indent = -1) { return j.dump(indent, ' ', fa
 
 // The batch line of patient `p` with unknown facts (line `n`): its advice,
 // or the error when it has none (also written to `err`, prefixed by `at`).
-// Raises `code` to 1 for a certain conflict, to 2 for an error.
-json advice_line(const Recommender& r, advice::Advisor& advisor, const PartialPatient& p, std::uint64_t n,
-                 const std::string& at, std::string& err, int& code) {
+// Raises `code` to 1 for a certain conflict, to 2 for an error. Each line
+// gets a fresh solver, so its completions (Z3 models) do not depend on the
+// lines before it: the same as `kb recommend` of that patient alone, for
+// every --jobs.
+json advice_line(const Recommender& r, const PartialPatient& p, std::uint64_t n, const std::string& at,
+                 std::string& err, int& code) {
   try {
-    advice::Advice a = advisor.advise(p);
+    advice::Advice a = advice::Advisor(r).advise(p);
     json advice = advice::advice_to_json(r.guideline(), p, a);
     advice.erase("schema");  // the line's names it
     if (a.certain_conflict() && code == 0) code = 1;
@@ -136,7 +138,6 @@ int one(const Recommender& r, const RecommendArgs& args, std::istream& src, cons
 int recommend_batch_reference(const Recommender& r, std::istream& src, const std::string& name, std::ostream& out,
                               std::ostream& err, bool partial) {
   int code = 0;
-  advice::Advisor advisor(r);
   std::string line, why;
   Outcome o;
   for (std::uint64_t n = 1;; ++n) {
@@ -161,7 +162,7 @@ int recommend_batch_reference(const Recommender& r, std::istream& src, const std
       code = 2;
     } else if (!whole) {
       std::string message;
-      result = advice_line(r, advisor, *p.patient, n, at, message, code);
+      result = advice_line(r, *p.patient, n, at, message, code);
       err << message;
     } else {
       r.evaluate(*whole, o);
@@ -243,7 +244,6 @@ class BlockReader {
 
 // One worker's share of a block of lines, and what it produced.
 struct Worker {
-  std::unique_ptr<advice::Advisor> advisor;  // built for its first partial patient
   Patient patient;
   Outcome outcome, before;
   BatchCodec::Scratch scratch;
@@ -274,8 +274,7 @@ void process(const BatchCodec& codec, const std::string& name, const Line& l, co
         ++w.summary.errors;
         return;
       }
-      if (!w.advisor) w.advisor = std::make_unique<advice::Advisor>(r);
-      w.out += dump(advice_line(r, *w.advisor, *p.patient, l.number, at, w.err, w.code));
+      w.out += dump(advice_line(r, *p.patient, l.number, at, w.err, w.code));
       w.out += '\n';
       return;
     }

@@ -172,8 +172,12 @@ TEST(Recommend, only_a_certain_conflict_exits_1) {
 TEST(Recommend, batch_gives_advice_for_lines_with_unknown_facts) {
   json complete = vignette_patient("09_biopsy_not_feasible_mdt_allowed.json"), partial = complete;
   partial["response_months"] = nullptr;
-  const std::string input = complete.dump() + "\n" + partial.dump() + "\n";
-  for (const char* jobs : {"1", "2"}) {
+  std::string input = complete.dump() + "\n" + partial.dump() + "\n";
+  for (const char* fact : {"biopsy_feasible", "subtype", "lung_lesions", "tumour_board_done"}) {
+    partial[fact] = nullptr;  // more lines with more unknowns: the output must not depend on --jobs
+    input += partial.dump() + "\n";
+  }
+  for (const char* jobs : {"1", "3"}) {
     CliRun r = kb_run(with_sources({"recommend", "--patient", "-", "--batch", "--jobs", jobs}), input);
     ASSERT_EQ(r.code, 0) << r.err;
     std::istringstream lines(r.out);
