@@ -161,6 +161,7 @@ class Run {
                 names);
   }
 
+  // A completion in the pool whose goal has `value`, or null.
   const Known* in_pool(const Goal& goal, bool value) const {
     for (const Known& k : pool_)
       if (value_of(goal, k.outcome) == value) return &k;
