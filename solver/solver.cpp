@@ -1154,4 +1154,123 @@ std::string Solver::z3_version() {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(build);
 }
 
+// ---------------------------------------------------------------- completions
+
+struct CompletionSolver::Impl {
+  z3::context ctx;
+  z3::solver s;
+  Encoding e;  // parameters at their release values
+
+  Impl(const Guideline& g, unsigned timeout_ms) : ctx(), s(ctx), e(ctx, s, g, "", false) {
+    e.timeout_ms = timeout_ms;
+    z3::params p(ctx);
+    if (timeout_ms) p.set("timeout", timeout_ms);
+    p.set("core.minimize", true);
+    s.set(p);
+  }
+
+  // The goal over the encoding's facts, from the rule conditions themselves.
+  z3::expr goal(const Goal& goal) {
+    auto any = [&](int action, std::uint8_t bits) {
+      z3::expr_vector v(ctx);
+      for (std::size_t r = 0; r < e.g.rules.size(); ++r)
+        if (e.g.rules[r].action_index == action && (kb::strength_bit(e.g.rules[r].strength) & bits)) v.push_back(e.conds[r]);
+      return v.empty() ? ctx.bool_val(false) : z3::mk_or(v);
+    };
+    switch (goal.kind) {
+      case Goal::Fires: return e.conds.at(goal.index);
+      case Goal::Strength: return any(goal.index, goal.strength);
+      case Goal::Conflict: return any(goal.index, kb::kRecommended | kb::kConsidered) && any(goal.index, kb::kAvoided);
+    }
+    throw Error("bad goal");
+  }
+
+  // Every fact of `facts` within its values.
+  z3::expr within(const Within& w, const z3::expr_vector& facts) {
+    if (w.size() != facts.size()) throw Error("a Within needs one entry per fact");
+    z3::expr all = ctx.bool_val(true);
+    for (unsigned i = 0; i < facts.size(); ++i) {
+      z3::expr_vector any(ctx);
+      for (const auto& [lo, hi] : w[i]) {
+        if (facts[i].is_bool()) {
+          if (lo <= 0 && hi >= 1) any.push_back(ctx.bool_val(true));
+          else any.push_back(lo >= 1 ? facts[i] : !facts[i]);
+        } else if (lo == hi) {
+          any.push_back(facts[i] == ctx.int_val(lo));
+        } else {
+          any.push_back(facts[i] >= ctx.int_val(lo) && facts[i] <= ctx.int_val(hi));
+        }
+      }
+      all = all && (any.empty() ? ctx.bool_val(false) : z3::mk_or(any));
+    }
+    return all;
+  }
+
+  z3::expr_vector fact_vector() {
+    z3::expr_vector v(ctx);
+    for (const auto& f : e.facts) v.push_back(f);
+    return v;
+  }
+
+  kb::Patient patient_of(const z3::model& m, const z3::expr_vector& facts) {
+    kb::Patient p(facts.size());
+    for (unsigned i = 0; i < facts.size(); ++i) {
+      z3::expr v = m.eval(facts[i], true);
+      p[i] = v.is_bool() ? (v.is_true() ? 1 : 0) : v.get_numeral_int64();
+    }
+    return p;
+  }
+};
+
+CompletionSolver::CompletionSolver(const Guideline& g, unsigned timeout_ms)
+    : impl_(guarded([&] { return std::make_unique<Impl>(g, timeout_ms); })) {}
+CompletionSolver::~CompletionSolver() = default;
+
+Answer CompletionSolver::completion(const Within& within, const Goal* goal, bool value) {
+  return guarded([&] {
+    z3::expr q = impl_->within(within, impl_->fact_vector());
+    if (goal) q = q && (value ? impl_->goal(*goal) : !impl_->goal(*goal));
+    return impl_->e.check(q, nullptr, true);
+  });
+}
+
+PairAnswer CompletionSolver::completions_differ(const Within& within, const std::vector<bool>& same, const Goal& goal) {
+  return guarded([&] {
+    Impl& m = *impl_;
+    // The second patient: a fresh copy of every fact not shared.
+    z3::expr_vector first = m.fact_vector(), second(m.ctx);
+    for (unsigned i = 0; i < first.size(); ++i) {
+      const std::string name = "second.fact." + m.e.g.facts[i].name;
+      second.push_back(same.at(i) ? first[i] : first[i].is_bool() ? m.ctx.bool_const(name.c_str()) : m.ctx.int_const(name.c_str()));
+    }
+    z3::expr_vector from = first, to = second;
+    z3::expr valid_second = m.within(within, second);
+    for (const kb::Item& c : m.e.g.constraints) valid_second = valid_second && m.e.translate(*c.expr).substitute(from, to);
+    z3::expr g1 = m.goal(goal);
+    z3::expr g2 = z3::expr(g1).substitute(from, to);
+    z3::expr q = m.within(within, first) && valid_second && g1 && !g2;
+    z3::expr_vector assumptions(m.ctx);
+    for (const auto& l : m.e.constraint_lits) assumptions.push_back(l);
+    PairAnswer ans;
+    m.s.push();
+    m.s.add(q);
+    z3::check_result res = [&] {
+      Watchdog dog(m.ctx, m.e.timeout_ms);
+      return m.s.check(assumptions);
+    }();
+    if (res == z3::sat) {
+      z3::model model = m.s.get_model();
+      ans.verdict = Verdict::Sat;
+      ans.first = m.patient_of(model, first);
+      ans.second = m.patient_of(model, second);
+    } else if (res == z3::unsat) {
+      ans.verdict = Verdict::Unsat;
+    } else {
+      ans.reason = m.s.reason_unknown();
+    }
+    m.s.pop();
+    return ans;
+  });
+}
+
 }  // namespace solver

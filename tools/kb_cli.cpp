@@ -491,6 +491,8 @@ int run_kb(const std::vector<std::string>& args, std::istream& in, std::ostream&
       ->check(CLI::Range(1, 256));
   rec->add_flag("--summary", o.recommend.summary,
                 "Batch: print one JSON summary (counts per action and strength) instead of one line per patient");
+  rec->add_flag("--partial", o.recommend.partial,
+                "An omitted fact is unknown (else an error); answers become holds, never or depends");
   rec->add_option("--against", o.recommend.against,
                   "Summary: also count the changed answers from this rule set (release name, 'draft', or .kb source)");
 

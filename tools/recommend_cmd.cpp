@@ -14,7 +14,9 @@
 #include <thread>
 #include <vector>
 
+#include "advice/advice.h"
 #include "kb/eval/batch.h"
+#include "kb/eval/partial.h"
 
 namespace kb::cli {
 namespace {
@@ -27,13 +29,34 @@ bool has_conflict(const Outcome& o) {
   return false;
 }
 
-std::string where(const std::string& name, const PatientResult& p) {
-  return p.fact.empty() ? name : name + ": fact '" + p.fact + "'";
+std::string where(const std::string& name, const std::string& fact) {
+  return fact.empty() ? name : name + ": fact '" + fact + "'";
 }
 
 // JSON output: text that is not UTF-8 (a corrupted store, say) is replaced
 // by U+FFFD rather than thrown on.
 std::string dump(const json& j, int indent = -1) { return j.dump(indent, ' ', false, json::error_handler_t::replace); }
+
+// The batch line of patient `p` with unknown facts (line `n`): its advice,
+// or the error when it has none (also written to `err`, prefixed by `at`).
+// Raises `code` to 1 for a certain conflict, to 2 for an error. Each line
+// gets a fresh solver, so its completions (Z3 models) do not depend on the
+// lines before it: the same as `kb recommend` of that patient alone, for
+// every --jobs.
+json advice_line(const Recommender& r, const PartialPatient& p, std::uint64_t n, const std::string& at,
+                 std::string& err, int& code) {
+  try {
+    advice::Advice a = advice::Advisor(r).advise(p);
+    json advice = advice::advice_to_json(r.guideline(), p, a);
+    advice.erase("schema");  // the line's names it
+    if (a.certain_conflict() && code == 0) code = 1;
+    return {{"schema", kRecommendationLineSchema}, {"line", n}, {"advice", advice}};
+  } catch (const advice::Error& e) {
+    err += at + e.what() + "\n";
+    code = 2;
+    return {{"schema", kRecommendationLineSchema}, {"line", n}, {"error", e.what()}};
+  }
+}
 
 enum class Read { Text, End, TooLong, Failed };
 
@@ -76,14 +99,27 @@ int one(const Recommender& r, const RecommendArgs& args, std::istream& src, cons
     err << "kb: " << name << ": longer than " << kMaxPatientBytes << " bytes; a patient is one small JSON object\n";
     return 2;
   }
-  PatientResult p = patient_from_text(r, text);
+  PartialPatientResult p = partial_patient_from_text(r, text, args.partial);
   if (!p.patient) {
-    err << "kb: " << where(name, p) << ": " << p.error << "\n";
+    err << "kb: " << where(name, p.fact) << ": " << p.error << "\n";
     return 2;
   }
-  Outcome o;
-  r.evaluate(*p.patient, o);
   const Guideline& g = r.guideline();
+  std::optional<Patient> whole = p.patient->complete();
+  if (!whole) {  // facts missing: three-valued advice
+    try {
+      advice::Advisor advisor(r);
+      advice::Advice a = advisor.advise(*p.patient);
+      if (args.format == "json") out << dump(advice::advice_to_json(g, *p.patient, a), 2) + "\n";
+      else out << advice::advice_to_text(g, *p.patient, a);
+      return a.certain_conflict() ? 1 : 0;
+    } catch (const advice::Error& e) {
+      err << "kb: " << name << ": " << e.what() << "\n";
+      return 2;
+    }
+  }
+  Outcome o;
+  r.evaluate(*whole, o);
   if (args.format == "json") {
     json j = outcome_to_json(g, o);
     j["schema"] = kRecommendationSchema;
@@ -100,7 +136,7 @@ int one(const Recommender& r, const RecommendArgs& args, std::istream& src, cons
 // reference the tests compare the throughput path (batch_fast) with.
 // One output line per input line, each built whole and written in one call.
 int recommend_batch_reference(const Recommender& r, std::istream& src, const std::string& name, std::ostream& out,
-                              std::ostream& err) {
+                              std::ostream& err, bool partial) {
   int code = 0;
   std::string line, why;
   Outcome o;
@@ -117,14 +153,19 @@ int recommend_batch_reference(const Recommender& r, std::istream& src, const std
     }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     json result = {{"schema", kRecommendationLineSchema}, {"line", n}};
-    PatientResult p = patient_from_text(r, line);
+    PartialPatientResult p = partial_patient_from_text(r, line, partial);
+    std::optional<Patient> whole = p.patient ? p.patient->complete() : std::nullopt;
     if (!p.patient) {
       err << at + (p.fact.empty() ? "" : "fact '" + p.fact + "': ") + p.error + "\n";
       result["error"] = p.error;
       if (!p.fact.empty()) result["fact"] = p.fact;
       code = 2;
+    } else if (!whole) {
+      std::string message;
+      result = advice_line(r, *p.patient, n, at, message, code);
+      err << message;
     } else {
-      r.evaluate(*p.patient, o);
+      r.evaluate(*whole, o);
       result["result"] = outcome_to_json(r.guideline(), o);
       if (has_conflict(o) && code == 0) code = 1;
     }
@@ -219,11 +260,24 @@ struct Line {
 // One line through the throughput path: the fast reader, or the strict one
 // for any line the fast reader does not accept (so every error is worded by
 // patient_from_text), then the rules, then the line written from fragments.
-void process(const BatchCodec& codec, const std::string& name, const Line& l, bool summary, const Recommender* before,
-             Worker& w) {
+void process(const BatchCodec& codec, const std::string& name, const Line& l, const RecommendArgs& args,
+             const Recommender* before, Worker& w) {
   const Recommender& r = codec.recommender();
+  const bool summary = args.summary;
   if (!codec.read_patient(l.text, w.patient, w.scratch)) {
-    PatientResult p = patient_from_text(r, l.text);
+    PartialPatientResult p = partial_patient_from_text(r, l.text, args.partial);
+    if (p.patient && !p.patient->complete()) {
+      const std::string at = "kb: " + name + ":" + std::to_string(l.number) + ": ";
+      if (summary) {  // counts are of answers, which a patient with unknown facts does not have
+        w.err += at + "facts are unknown; --summary counts complete patients only\n";
+        w.code = 2;
+        ++w.summary.errors;
+        return;
+      }
+      w.out += dump(advice_line(r, *p.patient, l.number, at, w.err, w.code));
+      w.out += '\n';
+      return;
+    }
     if (!p.patient) {
       w.err += "kb: " + name + ":" + std::to_string(l.number) + ": " + (p.fact.empty() ? "" : "fact '" + p.fact + "': ") +
                p.error + "\n";
@@ -238,7 +292,7 @@ void process(const BatchCodec& codec, const std::string& name, const Line& l, bo
       w.out += '\n';
       return;
     }
-    w.patient = std::move(*p.patient);
+    w.patient = *p.patient->complete();
   }
   r.evaluate(w.patient, w.outcome);
   if (has_conflict(w.outcome) && w.code == 0) w.code = 1;
@@ -275,7 +329,7 @@ int batch_fast(const Recommender& r, const RecommendArgs& args, BlockReader& rea
     auto slice = [&](std::size_t k) {
       Worker& w = workers[k];
       const std::size_t lo = lines.size() * k / used, hi = lines.size() * (k + 1) / used;
-      for (std::size_t i = lo; i < hi; ++i) process(codec, name, lines[i], args.summary, before, w);
+      for (std::size_t i = lo; i < hi; ++i) process(codec, name, lines[i], args, before, w);
     };
     std::vector<std::thread> threads;
     for (std::size_t k = 1; k < used; ++k) threads.emplace_back(slice, k);

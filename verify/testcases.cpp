@@ -1,5 +1,7 @@
 #include "verify/testcases.h"
 
+#include "advice/advice.h"
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -113,6 +115,7 @@ std::optional<std::uint8_t> advice_bits(const json& v) {
     return std::nullopt;
   };
   if (v.is_string() && v.get<std::string>() == "absent") return 0;
+  if (v.is_string() && v.get<std::string>() == "depends") return kDependsAdvice;
   if (!v.is_array()) return one(v);
   std::uint8_t bits = 0;
   for (const json& w : v) {
@@ -181,9 +184,11 @@ class CaseReader {
 
   void patient(const json& j, TestCase& c) {
     if (!j.contains("patient")) return;
-    kb::PatientResult p = kb::patient_from_json(r_, j["patient"]);
-    if (p.patient) c.patient = std::move(*p.patient);
-    else if (p.fact.empty()) fail(places_.of("patient"), p.error);
+    kb::PartialPatientResult p = kb::partial_patient_from_json(r_, j["patient"], false);
+    if (p.patient) {
+      if (std::optional<kb::Patient> whole = p.patient->complete()) c.patient = std::move(*whole);
+      else c.partial = std::move(p.patient);
+    } else if (p.fact.empty()) fail(places_.of("patient"), p.error);
     else fail(places_.of("patient", p.fact), "fact '" + p.fact + "': " + p.error);
   }
 
@@ -206,8 +211,8 @@ class CaseReader {
       }
       auto bits = advice_bits(it.value());
       if (!bits)
-        fail(at, "action '" + it.key() + "': the advice must be \"recommend\", \"consider\", \"avoid\", \"absent\" "
-                   "or a list of different strengths, got " + it.value().dump());
+        fail(at, "action '" + it.key() + "': the advice must be \"recommend\", \"consider\", \"avoid\", \"absent\", "
+                   "\"depends\" or a list of different strengths, got " + it.value().dump());
       else
         c.expect[a] = *bits, c.expect_at[a] = {at.line, at.column};
     }
@@ -259,6 +264,7 @@ LoadedTests load_tests(const std::vector<std::string>& paths, const kb::Recommen
 }
 
 std::string advice_word(std::uint8_t bits) {
+  if (bits == kDependsAdvice) return "depends";
   std::string out;
   for (kb::Strength s : kb::kStrengths)
     if (bits & kb::strength_bit(s)) out += (out.empty() ? "" : "+") + std::string(kb::strength_name(s));
@@ -276,14 +282,48 @@ std::vector<std::string> advice_diff(const Obligation& o, const kb::Guideline& g
 Obligation run_test(const kb::Recommender& r, const TestCase& c) {
   const kb::Guideline& g = r.guideline();
   auto start = std::chrono::steady_clock::now();
-  kb::Outcome out;
-  r.evaluate(c.patient, out);
   Obligation o;
-  o.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   o.kind = Kind::Test;
   o.id = std::string(id_prefix(Kind::Test)) + ":" + c.name;
   o.description = c.sentence;
-  o.witness = c.patient;
+  o.location = c.loc;
+  kb::Outcome out;
+  if (c.partial) {  // per action: the strengths every valid completion gets, or "depends"
+    try {
+      advice::Advice a = advice::Advisor(r).advise(*c.partial);
+      out.actions.assign(g.actions.size(), 0);
+      out.fired.assign(g.rules.size(), 0);
+      for (std::size_t k = 0; k < a.rules.size(); ++k) out.fired[k] = a.rules[k].truth == advice::Truth::Holds;
+      for (std::size_t x = 0; x < g.actions.size(); ++x)
+        for (int k = 0; k < 3; ++k) {
+          const advice::Answer& s = a.strengths[3 * x + k];
+          if (s.truth == advice::Truth::Depends) out.actions[x] = kDependsAdvice;
+          else if (s.truth == advice::Truth::Holds && out.actions[x] != kDependsAdvice) out.actions[x] |= s.goal.strength;
+        }
+      // A failed case's patient: a valid completion whose advice differs from
+      // the expected, when a "depends" answer has one; else any completion.
+      o.witness = a.completion;
+      bool shown = false;
+      for (std::size_t x = 0; x < g.actions.size() && !shown; ++x) {
+        if (c.expect[x] == out.actions[x] || out.actions[x] != kDependsAdvice) continue;
+        for (int k = 0; k < 3 && !shown; ++k) {
+          const advice::Answer& s = a.strengths[3 * x + k];
+          if (s.truth != advice::Truth::Depends) continue;
+          o.witness = (c.expect[x] & s.goal.strength) ? *s.when_false : *s.when_true;
+          shown = true;
+        }
+      }
+    } catch (const advice::Error& e) {
+      o.status = Status::Unknown;
+      o.message = e.what();
+      return o;
+    }
+  } else {
+    r.evaluate(c.patient, out);
+    o.witness = c.patient;
+  }
+  if (c.partial && c.expect == out.actions) o.witness.reset();  // a passed case with unknown facts has no one patient
+  o.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   o.expected = c.expect;
   o.actual = out.actions;
   std::vector<kb::ItemRef> roots;
@@ -298,7 +338,6 @@ Obligation run_test(const kb::Recommender& r, const TestCase& c) {
   o.evidence.assign(refs.begin(), refs.end());
   std::vector<std::string> diff = advice_diff(o, g);
   o.status = diff.empty() ? Status::Passed : Status::Failed;
-  o.location = c.loc;
   for (std::size_t a = 0; a < c.expect.size(); ++a)
     if (c.expect[a] != out.actions[a]) {  // point at the first differing expectation
       o.location->line = c.expect_at[a].first;

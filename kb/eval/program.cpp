@@ -607,4 +607,92 @@ void RuleProgram::run(const std::int64_t* facts, std::uint8_t* fired, std::uint8
 
 #undef KB_UNROLL
 
+// Three-valued twin of run(): each node has two bits, "surely true" (t) and
+// "surely false" (f), in two parallel word arrays; a literal that is surely
+// true or surely false is read from whichever bit its sign selects. Sums are
+// bounded by interval arithmetic (no overflow: the checker bounds every sum).
+void RuleProgram::run_bounds(const FactBounds* facts, std::uint8_t* sure, std::uint8_t* maybe) const {
+  __extension__ typedef __int128 Wide;  // sums of checked bounds fit; the products on the way may not fit 64 bits
+  std::vector<Wide> sum_lo(sums_.size()), sum_hi(sums_.size());
+  for (std::size_t s = 0, t = 0; s < sums_.size(); ++s) {
+    Wide lo = 0, hi = 0;
+    for (; t < static_cast<std::size_t>(sums_[s].terms_end); ++t) {
+      const FactBounds& b = facts[sum_terms_[t].fact];
+      const Wide c = sum_terms_[t].coeff;
+      lo += c > 0 ? c * b.lo : c * b.hi;
+      hi += c > 0 ? c * b.hi : c * b.lo;
+    }
+    sum_lo[s] = lo, sum_hi[s] = hi;
+  }
+  // (surely true, surely false) of "v in lo..lo+size-1" for v within vlo..vhi (or the bits `values`).
+  auto in_range = [](const Range& r, Wide vlo, Wide vhi, std::uint64_t values) {
+    const Wide rlo = static_cast<std::int64_t>(r.lo), rhi = rlo + static_cast<Wide>(r.size) - 1;
+    if (values) {
+      std::uint64_t inside = 0;
+      for (int v = 0; v < 64; ++v)
+        if (v >= rlo && v <= rhi) inside |= std::uint64_t{1} << v;
+      return std::pair<bool, bool>{(values & ~inside) == 0, (values & inside) == 0};
+    }
+    return std::pair<bool, bool>{vlo >= rlo && vhi <= rhi, vhi < rlo || vlo > rhi};
+  };
+  std::vector<std::uint64_t> t_bits(words_.size()), f_bits(words_.size());
+  auto push = [](std::uint64_t& t, std::uint64_t& f, std::pair<bool, bool> v) {
+    t = t + t + v.first;
+    f = f + f + v.second;
+  };
+  std::size_t w = 0, nb = 0, nr = 0, ns = 0, nm = 0;
+  for (; w < atom_words_; ++w) {
+    std::uint64_t t = w == 0, f = 0;  // the constant true
+    for (; nb < static_cast<std::size_t>(words_[w].end[0]); ++nb) {
+      const FactBounds& b = facts[bools_[nb].fact];
+      push(t, f, {b.lo > 0 || b.hi < 0, b.lo == 0 && b.hi == 0});
+    }
+    for (; nr < static_cast<std::size_t>(words_[w].end[1]); ++nr) {
+      const FactBounds& b = facts[ranges_[nr].slot];
+      push(t, f, in_range(ranges_[nr], b.lo, b.hi, b.values));
+    }
+    for (; ns < static_cast<std::size_t>(words_[w].end[2]); ++ns)
+      push(t, f, in_range(sum_ranges_[ns], sum_lo[sum_ranges_[ns].slot], sum_hi[sum_ranges_[ns].slot], 0));
+    for (; nm < static_cast<std::size_t>(words_[w].end[3]); ++nm) {
+      const FactBounds& b = facts[masks_[nm].fact];
+      std::uint64_t values = b.values;
+      if (!values)  // an enum fact always has its bits; lo..hi keeps this total
+        for (std::int64_t v = std::max<std::int64_t>(b.lo, 0); v <= std::min<std::int64_t>(b.hi, 63); ++v)
+          values |= std::uint64_t{1} << v;
+      push(t, f, {(values & ~masks_[nm].mask) == 0, (values & masks_[nm].mask) == 0});
+    }
+    t_bits[w] = t, f_bits[w] = f;
+  }
+  // A term's literals: all surely true, and some surely false.
+  auto all_true = [&](const Term& term) {
+    return (((t_bits[term.word] & term.flip) | (f_bits[term.word] & ~term.flip)) & term.care) == term.care;
+  };
+  auto some_false = [&](const Term& term) {
+    return (((f_bits[term.word] & term.flip) | (t_bits[term.word] & ~term.flip)) & term.care) != 0;
+  };
+  std::size_t ng = 0, nw = 0, nt = 0;
+  for (; w < words_.size(); ++w) {
+    std::uint64_t t = 0, f = 0;
+    for (; ng < static_cast<std::size_t>(words_[w].end[0]); ++ng) {
+      const Gate& g = gates_[ng];
+      push(t, f, {all_true(g.a) && all_true(g.b), some_false(g.a) || some_false(g.b)});
+    }
+    for (; nw < static_cast<std::size_t>(words_[w].end[1]); ++nw) {
+      bool every = true, any_false = false;
+      for (; nt < static_cast<std::size_t>(wide_gates_[nw].terms_end); ++nt) {
+        every = every && all_true(wide_terms_[nt]);
+        any_false = any_false || some_false(wide_terms_[nt]);
+      }
+      push(t, f, {every, any_false});
+    }
+    t_bits[w] = t, f_bits[w] = f;
+  }
+  for (const Fire& fire : fires_) {
+    bool holds = all_true(fire.a) && all_true(fire.b), fails = some_false(fire.a) || some_false(fire.b);
+    if (fire.negate) std::swap(holds, fails);
+    sure[fire.rule] = holds;
+    maybe[fire.rule] = !fails;
+  }
+}
+
 }  // namespace kb

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "kb/eval/partial.h"
 #include "kb/lang/utf8.h"
 
 namespace kb {
@@ -179,9 +180,9 @@ PatientResult patient_from_json(const Recommender& r, const nlohmann::json& j) {
 
 namespace {
 
-// A SAX handler that reads JSON text as one flat object: scalars are kept,
-// a nested array or object is kept as an empty one (its kind is all an
-// error message needs), keys are checked for repeats. Nesting deeper than
+// A SAX handler that reads JSON text as one object of facts (a value may be
+// an object or array, for partial patients); keys of the outer object are
+// checked for repeats. Nesting deeper than
 // kMaxPatientJsonDepth, a repeated key and a syntax error stop the parse.
 class FlatReader : public json::json_sax_t {
  public:
@@ -200,6 +201,7 @@ class FlatReader : public json::json_sax_t {
   bool end_object() override { return close(); }
   bool end_array() override { return close(); }
   bool key(string_t& k) override {
+    level_keys_[depth_ - 1] = k;
     if (depth_ != 1) return true;
     key_ = k;
     in_value_ = true;
@@ -222,20 +224,33 @@ class FlatReader : public json::json_sax_t {
   }
   bool scalar(json v) {
     if (depth_ == 0) value = std::move(v);
-    else if (depth_ == 1 && value.is_object()) value[key_] = std::move(v);
+    else place(std::move(v));
     if (depth_ == 1) in_value_ = false;
     return true;
+  }
+  // Adds `v` to the innermost open container; returns where it now is.
+  json* place(json v) {
+    json& top = *open_.back();
+    if (top.is_object()) return &(top[level_keys_[depth_ - 1]] = std::move(v));
+    top.push_back(std::move(v));
+    return &top.back();
   }
   bool open(json empty) {
     if (depth_ + 1 > kMaxPatientJsonDepth)
       return fail("JSON nested deeper than " + std::to_string(kMaxPatientJsonDepth) +
                   " levels; a patient is one flat object");
-    if (depth_ == 0) value = std::move(empty);
-    else if (depth_ == 1 && value.is_object()) value[key_] = std::move(empty);
+    if (depth_ == 0) {
+      value = std::move(empty);
+      open_.push_back(&value);
+    } else {
+      open_.push_back(place(std::move(empty)));
+    }
     ++depth_;
+    level_keys_.resize(depth_);
     return true;
   }
   bool close() {
+    open_.pop_back();
     if (--depth_ == 1) in_value_ = false;
     return true;
   }
@@ -244,6 +259,8 @@ class FlatReader : public json::json_sax_t {
   std::string key_;        // the last key of the outermost object
   bool in_value_ = false;  // between that key and the end of its value
   std::set<std::string> keys_;
+  std::vector<json*> open_;              // the containers open, outermost first
+  std::vector<std::string> level_keys_;  // per open container: its last key (objects)
 };
 
 }  // namespace
@@ -257,6 +274,159 @@ PatientResult patient_from_text(const Recommender& r, std::string_view text) {
     return res;
   }
   return patient_from_json(r, reader.value);
+}
+
+namespace {
+
+// The values partial fact `f` may take, read from `v`, or the error about it.
+std::optional<std::string> read_partial_fact(const Item& f, const json& v, FactValues& out) {
+  const FactType& t = f.fact_type;
+  std::vector<std::int64_t> values;
+  if (v.is_null()) {
+    out = {{t.lo, t.hi}};
+    return std::nullopt;
+  }
+  if (!v.is_object()) {
+    std::int64_t x = 0;
+    if (std::optional<std::string> error = read_fact(f, v, x)) return error;
+    out = {{x, x}};
+    return std::nullopt;
+  }
+  const std::string form = "fact '" + f.name + "': an unknown or narrowed value is null, {\"range\": [lo, hi]} or {\"one_of\": [...]}";
+  if (v.size() != 1) return form;
+  if (auto range = v.find("range"); range != v.end()) {
+    if (t.kind != Type::Int) return "fact '" + f.name + "': a range is for int facts; use {\"one_of\": [...]}";
+    if (!range->is_array() || range->size() != 2) return "fact '" + f.name + "': a range is [lo, hi]";
+    std::int64_t lo = 0, hi = 0;
+    if (std::optional<std::string> error = read_int(f, (*range)[0], lo)) return error;
+    if (std::optional<std::string> error = read_int(f, (*range)[1], hi)) return error;
+    if (lo > hi) return "fact '" + f.name + "': the range [" + std::to_string(lo) + ", " + std::to_string(hi) + "] is empty";
+    out = {{lo, hi}};
+    return std::nullopt;
+  }
+  auto one_of = v.find("one_of");
+  if (one_of == v.end()) return form;
+  if (!one_of->is_array()) return "fact '" + f.name + "': one_of is a list of values";
+  if (one_of->empty()) return "fact '" + f.name + "': one_of is empty; a fact has at least one value";
+  for (const json& e : *one_of) {
+    std::int64_t x = 0;
+    if (std::optional<std::string> error = read_fact(f, e, x)) return error;
+    values.push_back(x);
+  }
+  std::sort(values.begin(), values.end());
+  out.clear();
+  for (std::int64_t x : values)
+    if (!out.empty() && x <= out.back().second + 1) out.back().second = std::max(out.back().second, x);
+    else out.push_back({x, x});
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Patient> PartialPatient::complete() const {
+  Patient p;
+  for (std::size_t i = 0; i < facts.size(); ++i) {
+    if (!known(i)) return std::nullopt;
+    p.push_back(facts[i][0].first);
+  }
+  return p;
+}
+
+bool PartialPatient::admits(const Patient& p) const {
+  for (std::size_t i = 0; i < facts.size(); ++i)
+    if (std::none_of(facts[i].begin(), facts[i].end(), [&](const auto& iv) { return p[i] >= iv.first && p[i] <= iv.second; }))
+      return false;
+  return true;
+}
+
+std::vector<FactBounds> PartialPatient::bounds() const {
+  std::vector<FactBounds> out;
+  for (const FactValues& v : facts) {
+    FactBounds b{v.front().first, v.back().second, 0};
+    if (b.lo >= 0 && b.hi < 64)
+      for (const auto& [lo, hi] : v)
+        for (std::int64_t x = lo; x <= hi; ++x) b.values |= std::uint64_t{1} << x;
+    out.push_back(b);
+  }
+  return out;
+}
+
+PartialPatientResult partial_patient_from_json(const Recommender& r, const nlohmann::json& j, bool omitted_unknown) {
+  const Guideline& g = r.guideline();
+  PartialPatientResult res;
+  auto fail = [&](const std::string& fact, const std::string& msg) {
+    res.fact = fact;
+    res.error = msg;
+    return res;
+  };
+  if (!j.is_object()) return fail("", "a patient must be a JSON object mapping fact names to values");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (g.fact_index(it.key()) < 0) {
+      std::vector<std::string> names;
+      for (const Item& f : g.facts) names.push_back(f.name);
+      std::string near = closest_name(it.key(), names);
+      std::string key = excerpt(it.key(), kQuoted);
+      return fail(key, "unknown fact '" + key + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    }
+  }
+  PartialPatient p;
+  p.facts.resize(g.facts.size());
+  for (std::size_t i = 0; i < g.facts.size(); ++i) {
+    const Item& f = g.facts[i];
+    auto it = j.find(f.name);
+    if (it == j.end()) {
+      if (!omitted_unknown)
+        return fail(f.name, "missing fact '" + f.name + "' (" + f.description + ")");
+      p.facts[i] = {{f.fact_type.lo, f.fact_type.hi}};
+      continue;
+    }
+    if (std::optional<std::string> error = read_partial_fact(f, *it, p.facts[i])) return fail(f.name, *error);
+  }
+  if (std::optional<Patient> whole = p.complete()) {
+    if (int c = r.broken_constraint(*whole); c >= 0) {
+      const Item& con = g.constraints[c];
+      return fail("", "patient breaks domain constraint " + con.name + " (" + con.description + ")");
+    }
+  }
+  res.patient = std::move(p);
+  return res;
+}
+
+PartialPatientResult partial_patient_from_text(const Recommender& r, std::string_view text, bool omitted_unknown) {
+  FlatReader reader;
+  if (!json::sax_parse(text, &reader)) {
+    PartialPatientResult res;
+    res.fact = reader.fact;
+    res.error = reader.error.empty() ? "not valid JSON" : reader.error;
+    return res;
+  }
+  return partial_patient_from_json(r, reader.value, omitted_unknown);
+}
+
+nlohmann::json partial_patient_to_json(const Guideline& g, const PartialPatient& p) {
+  nlohmann::json j = nlohmann::json::object();
+  for (std::size_t i = 0; i < g.facts.size(); ++i) {
+    const FactType& t = g.facts[i].fact_type;
+    auto value = [&](std::int64_t x) -> nlohmann::json {
+      if (t.kind == Type::Bool) return x != 0;
+      if (t.kind == Type::Int) return x;
+      return t.values[x];
+    };
+    const FactValues& v = p.facts[i];
+    if (p.known(i)) {
+      j[g.facts[i].name] = value(v[0].first);
+    } else if (v.size() == 1 && v[0].first == t.lo && v[0].second == t.hi) {
+      j[g.facts[i].name] = nullptr;
+    } else if (t.kind == Type::Int && v.size() == 1) {
+      j[g.facts[i].name] = {{"range", {v[0].first, v[0].second}}};
+    } else {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& [lo, hi] : v)
+        for (std::int64_t x = lo; x <= hi; ++x) list.push_back(value(x));
+      j[g.facts[i].name] = {{"one_of", list}};
+    }
+  }
+  return j;
 }
 
 nlohmann::json patient_to_json(const Guideline& g, const Patient& p) {

@@ -19,6 +19,13 @@ class RandomGuideline {
       soundness tests; otherwise ranges are small. */
   explicit RandomGuideline(std::uint32_t seed, bool wide = false) : rng_(seed), wide_(wide) {}
 
+  /** Makes the constraint (when there is one) a real restriction, which may
+      leave no valid patient, instead of a tautology; the draws are the same. */
+  RandomGuideline& constrained() {
+    constrained_ = true;
+    return *this;
+  }
+
   /** The source text. */
   std::string source() {
     std::string out;
@@ -63,7 +70,8 @@ class RandomGuideline {
       defines_.push_back("d" + std::to_string(i));
       out += "define d" + std::to_string(i) + " \"definition\" = " + body + "\n";
     }
-    if (pick(0, 1)) out += "constraint C-1 \"some constraint\" " + bool_expr(1, false) + " or true\n";
+    if (pick(0, 1))
+      out += "constraint C-1 \"some constraint\" " + bool_expr(1, false) + (constrained_ ? "" : " or true") + "\n";
     int nactions = pick(1, 3);
     for (int i = 0; i < nactions; ++i) {
       actions_.push_back(std::string("a").append(std::to_string(i)));
@@ -178,6 +186,7 @@ class RandomGuideline {
 
   std::mt19937 rng_;
   bool wide_ = false;
+  bool constrained_ = false;
   std::vector<Fact> facts_;
   std::vector<std::string> params_, defines_, actions_;
 };

@@ -8,6 +8,7 @@
 
 #include "tests/common/bundled.h"
 #include "tests/common/cli.h"
+#include "tools/recommend_cmd.h"
 
 namespace {
 
@@ -110,6 +111,91 @@ TEST(Recommend, release_names_stored_versions) {
   EXPECT_NE(r.out.find("\"MDT-OFFER@1\""), std::string::npos);
   EXPECT_EQ(kb_run({"recommend", "--db", db, "--release", "v9", "--patient", "-"}, "{}").code, 2);
   std::filesystem::remove_all(dir);
+}
+
+// Missing facts (docs/recommender.md): advice over every valid completion.
+TEST(Recommend, unknown_facts_give_advice_and_what_to_ask) {
+  json p = vignette_patient("09_biopsy_not_feasible_mdt_allowed.json");
+  p["biopsy_feasible"] = nullptr;
+  p["response_months"] = nullptr;
+  CliRun r = kb_run(with_sources({"recommend", "--patient", "-", "--format", "json"}), p.dump());
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["schema"], "kb-advice/1");
+  EXPECT_EQ(j["unknown"], json::array({"biopsy_feasible", "response_months"}));
+  EXPECT_EQ(j["ask"][0]["fact"], "response_months");
+  bool mdt = false;
+  for (const auto& a : j["actions"]) {
+    if (a["action"] != "mdt") continue;
+    mdt = true;
+    EXPECT_EQ(a["considered"]["answer"], "depends");
+    EXPECT_EQ(a["considered"]["when_true"], json({{"biopsy_feasible", false}, {"response_months", 6}}));
+    EXPECT_EQ(a["recommended"], json({{"answer", "never"}}));
+  }
+  EXPECT_TRUE(mdt) << r.out;
+  CliRun text = kb_run(with_sources({"recommend", "--patient", "-"}), p.dump());
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("depends  considered mdt (on biopsy_feasible, response_months)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  response_months (settles mdt avoided, document_response recommended)"), std::string::npos)
+      << text.out;
+}
+
+TEST(Recommend, omitted_facts_are_unknown_only_with_partial) {
+  json p = vignette_patient("09_biopsy_not_feasible_mdt_allowed.json");
+  p.erase("biopsy_feasible");
+  CliRun strict = kb_run(with_sources({"recommend", "--patient", "-"}), p.dump());
+  EXPECT_EQ(strict.code, 2);
+  EXPECT_EQ(strict.err, "kb: <stdin>: fact 'biopsy_feasible': missing fact 'biopsy_feasible' (Biopsy of a metastasis is feasible)\n");
+  CliRun partial = kb_run(with_sources({"recommend", "--patient", "-", "--partial"}), p.dump());
+  ASSERT_EQ(partial.code, 0) << partial.err;
+  EXPECT_NE(partial.out.find("Not known: biopsy_feasible\n"), std::string::npos) << partial.out;
+}
+
+TEST(Recommend, only_a_certain_conflict_exits_1) {
+  const std::string rules =
+      "reference 1 \"r\"\nfact board: bool \"board\"\nfact bone: bool \"bone\"\naction mdt \"mdt\"\n"
+      "rule OFFER when board then consider mdt because \"b\" source \"s\" cites 1\n"
+      "rule AVOID when bone then avoid mdt because \"b\" source \"s\" cites 1\n";
+  kb::testing::TempDir dir;
+  const std::string file = dir.file("conflict.kb", rules);
+  CliRun possible = kb_run({"recommend", "--source", file, "--patient", "-"}, R"({"board": true, "bone": null})");
+  EXPECT_EQ(possible.code, 0) << possible.err;
+  EXPECT_NE(possible.out.find("POSSIBLE CONFLICT: mdt is offered and avoided when bone=true\n"), std::string::npos) << possible.out;
+  EXPECT_NE(possible.out.find("  bone (settles mdt avoided, mdt conflict)\n"), std::string::npos) << possible.out;
+  CliRun certain = kb_run({"recommend", "--source", file, "--patient", "-"}, R"({"board": true, "bone": {"one_of": [true]}})");
+  EXPECT_EQ(certain.code, 1) << certain.err;
+  CliRun bad = kb_run({"recommend", "--source", file, "--patient", "-"}, R"({"board": true, "bone": {"one_of": []}})");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(bad.err, "kb: <stdin>: fact 'bone': fact 'bone': one_of is empty; a fact has at least one value\n");
+}
+
+TEST(Recommend, batch_gives_advice_for_lines_with_unknown_facts) {
+  json complete = vignette_patient("09_biopsy_not_feasible_mdt_allowed.json"), partial = complete;
+  partial["response_months"] = nullptr;
+  std::string input = complete.dump() + "\n" + partial.dump() + "\n";
+  for (const char* fact : {"biopsy_feasible", "subtype", "lung_lesions", "tumour_board_done"}) {
+    partial[fact] = nullptr;  // more lines with more unknowns: the output must not depend on --jobs
+    input += partial.dump() + "\n";
+  }
+  for (const char* jobs : {"1", "3"}) {
+    CliRun r = kb_run(with_sources({"recommend", "--patient", "-", "--batch", "--jobs", jobs}), input);
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string first, second;
+    std::getline(lines, first);
+    std::getline(lines, second);
+    EXPECT_TRUE(json::parse(first).contains("result")) << first;
+    json advice = json::parse(second);
+    ASSERT_TRUE(advice.contains("advice")) << second;
+    EXPECT_FALSE(advice["advice"].contains("schema"));
+    EXPECT_EQ(advice["advice"]["unknown"], json::array({"response_months"}));
+    static const kb::Guideline g = kb::testing::checked_folder("kb/guidelines");
+    static const kb::Recommender rec(g);
+    std::istringstream in(input);
+    std::ostringstream out, err;
+    EXPECT_EQ(kb::cli::recommend_batch_reference(rec, in, "<stdin>", out, err), 0);
+    EXPECT_EQ(out.str(), r.out);  // the throughput path and the reference agree
+  }
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ run() {
 
 # The outputs, grouped by the schema they must follow (one folder per schema).
 schemas=(kb-verify-report kb-diff kb-test-report kb-recommendation kb-recommendation-line kb-recommendation-summary kb-dossier
-         kb-readings)
+         kb-readings kb-advice)
 for s in "${schemas[@]}"; do mkdir -p "$work/$s"; done
 out=$work
 
@@ -101,7 +101,8 @@ node -e '
   const lines = [];
   for (const f of fs.readdirSync(dir).filter(f => f.endsWith(".json")).sort()) {
     const p = JSON.parse(fs.readFileSync(dir + "/" + f, "utf8")).patient;
-    fs.writeFileSync(out + "/patient-" + f, JSON.stringify(p));
+    const partial = Object.values(p).some(v => v === null || typeof v === "object");
+    fs.writeFileSync(out + (partial ? "/partial-" : "/patient-") + f, JSON.stringify(p));
     lines.push(JSON.stringify(p));
   }
   const bad = JSON.parse(lines[0]); bad.age = 999;
@@ -113,6 +114,11 @@ for p in "$work"/patient-*.json; do
   run 0 sh -c "\"$bin/kb\" recommend --source kb/guidelines --patient \"$p\" --format json >\"$out/kb-recommendation/${p##*/}\""
   n=$((n + 1))
 done
+for p in "$work"/partial-*.json; do  # vignettes with unknown facts: advice
+  run 0 sh -c "\"$bin/kb\" recommend --source kb/guidelines --patient \"$p\" --format json >\"$out/kb-advice/${p##*/}\""
+done
+echo '{"board": true, "bone": null}' >"$work/possible-conflict.json"
+run 0 sh -c "\"$bin/kb\" recommend --source \"$work/conflict.kb\" --patient \"$work/possible-conflict.json\" --format json >\"$out/kb-advice/possible-conflict.json\""
 echo '{"board": true, "bone": true}' >"$work/conflict-patient.json"
 run 1 sh -c "\"$bin/kb\" recommend --source \"$work/conflict.kb\" --patient \"$work/conflict-patient.json\" --format json >\"$out/kb-recommendation/conflict.json\""
 run 2 sh -c "\"$bin/kb\" recommend --source kb/guidelines --patient \"$work/cohort.jsonl\" --batch >\"$work/batch.jsonl\""
@@ -149,8 +155,11 @@ node -e '
   if (!read("kb-test-report/vignettes.json").coverage) problems.push("no coverage part");
   if (!read("kb-recommendation/conflict.json").conflicts.length) problems.push("no conflict");
   const lines = fs.readdirSync(d + "/kb-recommendation-line").map(f => read("kb-recommendation-line/" + f));
-  if (!lines.some(l => l.fact) || !lines.some(l => l.error && !l.fact) || !lines.some(l => l.result))
-    problems.push("the batch lacks a result, a bad fact or a bad line");
+  if (!lines.some(l => l.fact) || !lines.some(l => l.error && !l.fact) || !lines.some(l => l.result) || !lines.some(l => l.advice))
+    problems.push("the batch lacks a result, an advice, a bad fact or a bad line");
+  const pc = read("kb-advice/possible-conflict.json");
+  if (!pc.actions.some(a => a.conflict.answer === "depends" && a.conflict.depends_on.length) || !pc.ask.some(q => q.settles.length))
+    problems.push("the advice has no possible conflict, no deciding fact or no fact to ask");
   const sa = read("kb-recommendation-summary/against.json");
   if (!sa.against || !sa.against.changes.length || !sa.with_conflict) problems.push("the summary has no change or no conflict");
   for (const p of problems) console.log("FAIL: " + p);
@@ -236,6 +245,13 @@ reject kb-recommendation kb-recommendation/conflict.json 'j.actions[0].rules[0].
 reject kb-recommendation-line kb-recommendation-line/line-000.json 'j.error = "bad"'
 reject kb-recommendation-line kb-recommendation-line/line-000.json 'j.line = 0'
 reject kb-recommendation-line kb-recommendation-line/line-000.json 'delete j.result'
+reject kb-recommendation-line kb-recommendation-line/line-000.json 'j.advice = {}'
+reject kb-advice kb-advice/possible-conflict.json 'delete j.ask'
+reject kb-advice kb-advice/possible-conflict.json 'j.actions[0].conflict.answer = "maybe"'
+reject kb-advice kb-advice/possible-conflict.json 'delete j.actions[0].conflict.when_false'
+reject kb-advice kb-advice/possible-conflict.json 'j.actions[0].recommended = {"answer": "never", "depends_on": []}'
+reject kb-advice kb-advice/possible-conflict.json 'j.ask[0].settles[0].answer = "offered"'
+reject kb-advice kb-advice/possible-conflict.json 'j.patient.bone = {"range": [0]}'
 reject kb-recommendation-summary kb-recommendation-summary/against.json 'j.against.changes[0].before = ["maybe"]'
 reject kb-recommendation-summary kb-recommendation-summary/against.json 'delete j.actions[0].conflicts'
 reject kb-recommendation-summary kb-recommendation-summary/cohort.json 'j.patients = -1'

@@ -242,4 +242,56 @@ class DiffSolver {
   std::unique_ptr<Impl> impl_;
 };
 
+/** An answer about one patient that completion queries ask after. */
+struct Goal {
+  /** What is asked. */
+  enum Kind {
+    Fires,     ///< rule `index` fires
+    Strength,  ///< action `index` has `strength`
+    Conflict,  ///< action `index` is both offered and avoided
+  };
+  Kind kind = Fires;          ///< what is asked
+  int index = 0;              ///< the rule (Fires) or the action (Strength, Conflict)
+  std::uint8_t strength = 0;  ///< Strength: kb::kRecommended, kb::kConsidered or kb::kAvoided
+};
+
+/** Per fact (Guideline::facts order), the values a completion may give it:
+    sorted, disjoint inclusive intervals within the fact's range. */
+using Within = std::vector<std::vector<std::pair<std::int64_t, std::int64_t>>>;
+
+/** Two valid patients within the same Within, for completions_differ(). */
+struct PairAnswer {
+  Verdict verdict = Verdict::Unknown;    ///< Sat: `first` and `second` are such a pair; Unsat: none exists
+  std::optional<kb::Patient> first;      ///< Sat: the patient where the goal holds
+  std::optional<kb::Patient> second;     ///< Sat: the patient where it does not
+  std::string reason;                    ///< Unknown: Z3's reason
+};
+
+/** Completion queries over one guideline at its release parameter values:
+    which valid patients within given fact values (partial patients) have
+    an answer. Encodes the guideline once; each query pushes and pops. */
+class CompletionSolver {
+ public:
+  /** Encodes `g` (which must outlive the solver), as Solver does.
+      @throws Error when Z3 fails */
+  CompletionSolver(const kb::Guideline& g, unsigned timeout_ms);
+  ~CompletionSolver();
+  CompletionSolver(const CompletionSolver&) = delete;
+  CompletionSolver& operator=(const CompletionSolver&) = delete;
+
+  /** Whether some valid patient within `within` has `goal` equal to `value`
+      (with no goal: whether any valid patient is within). Sat: the patient
+      in `model`. Unsat without a goal: `core` names domain constraints that
+      no patient within keeps together. */
+  Answer completion(const Within& within, const Goal* goal, bool value);
+
+  /** Whether two valid patients within `within` that agree on every fact
+      `same[f]` marks differ on `goal`. */
+  PairAnswer completions_differ(const Within& within, const std::vector<bool>& same, const Goal& goal);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 }  // namespace solver

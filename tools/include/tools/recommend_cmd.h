@@ -38,6 +38,7 @@ struct RecommendArgs {
   unsigned jobs = 1;            ///< batch: threads evaluating lines (output keeps the input order)
   bool summary = false;         ///< batch: one cohort summary instead of one line per patient
   std::string against{};        ///< summary: the rule set to count changed answers against (the "before" side)
+  bool partial = false;         ///< an omitted fact is unknown (else an error)
 };
 
 /** Cohort totals of a batch (`--summary`): per action, how many patients
@@ -98,8 +99,8 @@ int recommend(const Recommender& r, const RecommendArgs& args, std::istream& in,
     trees), kept as the reference the tests compare `recommend(... batch)`
     with, line for line and byte for byte. Same contract as the batch mode of
     recommend(), without `jobs` and `summary`; `name` is the input's name in
-    messages. */
+    messages; `partial` as RecommendArgs::partial. */
 int recommend_batch_reference(const Recommender& r, std::istream& in, const std::string& name, std::ostream& out,
-                              std::ostream& err);
+                              std::ostream& err, bool partial = false);
 
 }  // namespace kb::cli

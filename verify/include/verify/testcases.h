@@ -5,22 +5,30 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "kb/eval/partial.h"
 #include "kb/eval/recommender.h"
 #include "verify/harness.h"
 
 namespace verify {
+
+/** The advice of an action whose strengths depend on unknown facts (a test
+    case with a partial patient); the word "depends". Other advice is the
+    strengths that hold for every valid completion, the rest being never. */
+inline constexpr std::uint8_t kDependsAdvice = 8;
 
 /** One test case, read from its test file and checked against a guideline. */
 struct TestCase {
   std::string name;      ///< unique among the cases of a run; the obligation id is "test:" + name
   std::string sentence;  ///< the guideline sentence the case exercises
   kb::Loc loc;           ///< the case in its file: file, line and column of its "name" member
-  kb::Patient patient;   ///< a valid patient of the guideline
-  std::vector<std::uint8_t> expect;  ///< per action of the guideline: the strength bits expected (0: absent)
+  kb::Patient patient;   ///< a valid patient of the guideline (empty when `partial`)
+  std::optional<kb::PartialPatient> partial;  ///< the patient, when some fact is unknown or narrowed
+  std::vector<std::uint8_t> expect;  ///< per action of the guideline: the strength bits expected (0: absent), or kDependsAdvice
   /** Per action: line and column of its entry in "expect", or of "expect" itself when the action is not listed. */
   std::vector<std::pair<int, int>> expect_at;
 };
@@ -45,9 +53,13 @@ std::vector<std::string> expand_test_paths(const std::vector<std::string>& paths
 LoadedTests load_tests(const std::vector<std::string>& paths, const kb::Recommender& r);
 
 /** Runs one case: an obligation of kind Test, Passed when every action gets
-    exactly the expected strengths, else Failed with one "action: expected
+    exactly the expected strengths (for a partial patient: the strengths
+    that hold for every valid completion, or "depends"; Unknown when the
+    advice has no answer), else Failed with one "action: expected
     X, got Y" clause per differing action in its message. The patient is the
-    witness, the rules it fires are `fired`, and `rests_on` is those rules
+    witness (for a partial patient: none when it passed, else a valid
+    completion showing the difference), the rules it fires (for every
+    completion) are `fired`, and `rests_on` is those rules
     and everything they use. */
 Obligation run_test(const kb::Recommender& r, const TestCase& c);
 
@@ -55,7 +67,8 @@ Obligation run_test(const kb::Recommender& r, const TestCase& c);
 Report run_tests(const kb::Recommender& r, const std::vector<TestCase>& cases);
 
 /** The strengths of a set of strength bits in test-file words:
-    "recommend", "consider", "avoid" joined by "+", or "absent" for none. */
+    "recommend", "consider", "avoid" joined by "+", "absent" for none, or
+    "depends" for kDependsAdvice. */
 std::string advice_word(std::uint8_t bits);
 
 /** The differing actions of a test obligation, one "action: expected X,

@@ -28,6 +28,15 @@ namespace kb {
 
 struct Guideline;
 
+/** What RuleProgram::run_bounds() knows of one fact: every value it may take
+    lies in lo..hi; when `values` is not 0, every value it may take is in
+    0..63 and bit v is set exactly when v is one of them (bools, enums). */
+struct FactBounds {
+  std::int64_t lo = 0;       ///< least possible value
+  std::int64_t hi = 0;       ///< greatest possible value
+  std::uint64_t values = 0;  ///< the possible values as bits, or 0 when not given
+};
+
 /** One compiled expression. */
 class Program {
  public:
@@ -64,6 +73,14 @@ class RuleProgram {
       `fired` and `actions` must hold one byte per rule and per action.
       Thread-safe: the scratch space is per thread, allocated by its first call. */
   void run(const std::int64_t* facts, std::uint8_t* fired, std::uint8_t* actions) const;
+
+  /** Three-valued run over fact values known only to lie within `facts`
+      (one per fact): sets sure[r] = 1 when rule r fires for every patient
+      within them and maybe[r] = 1 when it may fire for some, 0 otherwise.
+      Sound, not exact: sure[r] only when r fires for every such patient,
+      maybe[r] = 0 only when it fires for none; domain constraints are not
+      consulted. With one value per fact it equals run(). Thread-safe. */
+  void run_bounds(const FactBounds* facts, std::uint8_t* sure, std::uint8_t* maybe) const;
 
  private:
   // Atoms and gates are evaluated word by word, kind by kind; each shifts its

@@ -58,6 +58,9 @@ class Recommender {
       @pre p has one in-range value per fact and satisfies the constraints */
   void evaluate(const Patient& p, Outcome& out) const;
 
+  /** The compiled rules, for RuleProgram::run_bounds(). */
+  const RuleProgram& rule_program() const { return rules_; }
+
   /** Evaluates property `index` on `p` and its outcome. */
   bool property_holds(int index, const Patient& p, const Outcome& out) const;
 
