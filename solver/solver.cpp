@@ -375,7 +375,9 @@ std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index,
   return guarded([&]() -> std::optional<std::vector<FactRange>> {
     Encoding& m = impl_->e;
     const Guideline& g = m.g;
-    auto [query, with_rules] = m.query(q, index);
+    auto asked = m.query(q, index);  // not a structured binding: the lambdas below capture it (clang 14)
+    const z3::expr& query = asked.first;
+    const bool with_rules = asked.second;
     z3::expr fixed_params = m.ctx.bool_val(true);
     for (std::size_t i = 0; i < m.params.size(); ++i) fixed_params = fixed_params && m.params[i] == m.ctx.int_val(params.at(i));
     // Per fact: kept or not, and its range when kept.
@@ -450,7 +452,9 @@ ParamValues Solver::values_where(Query q, int index, int param) {
     Encoding& m = impl_->e;
     const kb::Item& p = m.g.params.at(param);
     const z3::expr& x = m.params.at(param);
-    auto [query, with_rules] = m.query(q, index);
+    auto asked = m.query(q, index);  // not a structured binding: the lambda below captures it (clang 14)
+    const z3::expr& query = asked.first;
+    const bool with_rules = asked.second;
     RuleSet all;
     ParamValues out;
     // Sat when some value in lo..hi makes the query Sat; nullopt when unknown.
@@ -669,6 +673,17 @@ std::string Solver::z3_version() {
   unsigned major, minor, build, rev;
   Z3_get_version(&major, &minor, &build, &rev);
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(build);
+}
+
+std::string smt2_parse_error(const std::string& script) {
+  if (script.find('\0') != std::string::npos) return "the script contains a NUL byte";
+  try {
+    z3::context ctx;
+    ctx.parse_string(script.c_str());
+    return "";
+  } catch (const z3::exception& e) {
+    return e.msg();
+  }
 }
 
 }  // namespace solver
