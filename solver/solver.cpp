@@ -677,8 +677,12 @@ std::string Solver::z3_version() {
 
 std::string smt2_parse_error(const std::string& script) {
   if (script.find('\0') != std::string::npos) return "the script contains a NUL byte";
+  // One context for every call (making one costs far more than a parse),
+  // kept for the process; each parse starts from no declarations.
+  static std::mutex mutex;
+  static z3::context& ctx = *new z3::context;
+  std::lock_guard<std::mutex> lock(mutex);
   try {
-    z3::context ctx;
     ctx.parse_string(script.c_str());
     return "";
   } catch (const z3::exception& e) {

@@ -71,6 +71,7 @@ TEST(Solver, every_exported_script_parses_and_a_broken_one_is_named) {
   for (int p = 0; p < static_cast<int>(g.properties.size()); ++p)
     EXPECT_EQ(solver::smt2_parse_error(s.smt2(solver::Query::PropertyFails, p, {"header"})), "");
   EXPECT_NE(solver::smt2_parse_error("(declare-const x Int)\n(assert (> x y))\n"), "");  // y undeclared
+  EXPECT_NE(solver::smt2_parse_error("(assert (> x 0))\n"), "");  // x was declared by another script only
   EXPECT_NE(solver::smt2_parse_error("(assert (> 1 0)"), "");                          // unbalanced
   EXPECT_NE(solver::smt2_parse_error(std::string("(check-sat)\0", 12)), "");
 }
