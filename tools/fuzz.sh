@@ -32,6 +32,9 @@ targets=("$@")
 declare -A ci_runs=([language]=20000 [patient]=20000 [batch]=500 [smt2]=60 [store]=300)
 # Largest input: a few patient lines for the batch.
 declare -A max_len=([language]=65536 [patient]=65536 [batch]=8192 [smt2]=65536 [store]=65536)
+# Seconds one input may take: an smt2 input with many obligations takes
+# 10 s and more on a loaded machine.
+declare -A timeout=([language]=30 [patient]=30 [batch]=30 [smt2]=300 [store]=30)
 for t in "${targets[@]}"; do
   [ -n "${ci_runs[$t]:-}" ] || { echo "fuzz: unknown target $t (language patient batch smt2 store)" >&2; exit 2; }
 done
@@ -99,7 +102,7 @@ for t in "${targets[@]}"; do
     echo "fuzz: $t, ${runs:-${ci_runs[$t]}} runs"
   fi
   # From the repository root: the patient and batch targets read kb/guidelines.
-  ./build-fuzz/bin/fuzz_$t "${limit[@]}" -max_len="${max_len[$t]}" -rss_limit_mb=2048 -timeout=30 \
+  ./build-fuzz/bin/fuzz_$t "${limit[@]}" -max_len="${max_len[$t]}" -rss_limit_mb=2048 -timeout="${timeout[$t]}" \
     -artifact_prefix=build-fuzz/ -print_final_stats=1 "build-fuzz/corpus/$t" 2>&1 | tail -n 12
 done
 
@@ -111,7 +114,10 @@ if [[ " ${targets[*]} " == *" smt2 "* ]]; then
   rm -rf "$scripts"
   mkdir -p "$scripts"
   mapfile -t sample < <(find build-fuzz/corpus/smt2 -type f | sort | head -n 20)
-  KB_FUZZ_SMT2_OUT=$scripts ./build-fuzz/bin/fuzz_smt2 "${sample[@]}" >/dev/null 2>&1
+  if ! KB_FUZZ_SMT2_OUT=$scripts ./build-fuzz/bin/fuzz_smt2 "${sample[@]}" >"$scripts.log" 2>&1; then
+    tail -n 40 "$scripts.log" >&2
+    exit 1
+  fi
   mapfile -t files < <(find "$scripts" -name '*.smt2' | sort | head -n "${CVC5_SCRIPTS:-200}")
   failed=0
   for f in "${files[@]}"; do
