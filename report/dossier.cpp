@@ -43,25 +43,12 @@ std::map<std::string, std::string> dossier_files(const Report& report, const kb:
                                                  const DossierInput& in, const kb::sign::Key* key) {
   const std::string date = utc_date();
   std::map<std::string, std::string> files;
-  solver::Solver solver(g, 0);
-  // Obligations under another reading are encoded with that reading chosen.
-  std::map<Reading, std::pair<std::unique_ptr<kb::Guideline>, std::unique_ptr<solver::Solver>>> readings;
-  auto solver_for = [&](const Obligation& o) -> solver::Solver& {
-    if (!o.reading) return solver;
-    auto& slot = readings[*o.reading];
-    if (!slot.second) {
-      slot.first = std::make_unique<kb::Guideline>(kb::with_reading(g, o.reading->question, o.reading->alternative));
-      slot.second = std::make_unique<solver::Solver>(*slot.first, 0);
-    }
-    return *slot.second;
-  };
+  std::map<std::string, std::string> scripts = obligation_scripts(report, g, s);
   nlohmann::json obligation_files = nlohmann::json::object();
   for (const Obligation& o : report.obligations) {
     if (!o.query) continue;
-    Smt2Header header{o.id, g.versioned_id(o.subject), s.name, o.description, s.tool_version, report.z3_version,
-                      status_name(o.status)};
     std::string rel = obligation_file(o.id);
-    files[rel] = solver_for(o).smt2(*o.query, o.query_index, header.lines());
+    files[rel] = std::move(scripts[o.id]);
     obligation_files[o.id] = {{"file", rel}, {"expect", answer_name(o.answer)}};
   }
   nlohmann::json versions = nlohmann::json::object();
@@ -236,6 +223,29 @@ std::string swap_in(const fs::path& tmp, const fs::path& target, const Existing&
 }
 
 }  // namespace
+
+std::map<std::string, std::string> obligation_scripts(const Report& report, const kb::Guideline& g, const Subject& s) {
+  std::map<std::string, std::string> scripts;
+  solver::Solver solver(g, 0);
+  // Obligations under another reading are encoded with that reading chosen.
+  std::map<Reading, std::pair<std::unique_ptr<kb::Guideline>, std::unique_ptr<solver::Solver>>> readings;
+  auto solver_for = [&](const Obligation& o) -> solver::Solver& {
+    if (!o.reading) return solver;
+    auto& slot = readings[*o.reading];
+    if (!slot.second) {
+      slot.first = std::make_unique<kb::Guideline>(kb::with_reading(g, o.reading->question, o.reading->alternative));
+      slot.second = std::make_unique<solver::Solver>(*slot.first, 0);
+    }
+    return *slot.second;
+  };
+  for (const Obligation& o : report.obligations) {
+    if (!o.query) continue;
+    Smt2Header header{o.id, g.versioned_id(o.subject), s.name, o.description, s.tool_version, report.z3_version,
+                      status_name(o.status)};
+    scripts[o.id] = solver_for(o).smt2(*o.query, o.query_index, header.lines());
+  }
+  return scripts;
+}
 
 std::string write_dossier(const std::string& dir, const Report& report, const kb::Guideline& g, const Subject& s,
                           const DossierInput& in, const kb::sign::Key* key) {

@@ -521,17 +521,24 @@ struct Solver::Impl {
     auto start = std::chrono::steady_clock::now();
     z3::check_result res = dog.run([&] { return s.check(assumptions); });
     ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (res == z3::unsat) {
-      ans.verdict = Verdict::Unsat;
-      z3::expr_vector core = s.unsat_core();
-      for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(e.item_of(core[i]));
-      std::sort(ans.core.begin(), ans.core.end());
-    } else if (res == z3::sat) {
-      ans.verdict = Verdict::Sat;
-      if (want_model) witness(s.get_model(), rules && rules->all, sl, ans);
-    } else {
-      ans.verdict = Verdict::Unknown;
-      ans.reason = s.reason_unknown();
+    try {
+      if (res == z3::unsat) {
+        ans.verdict = Verdict::Unsat;
+        z3::expr_vector core = s.unsat_core();
+        for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(e.item_of(core[i]));
+        std::sort(ans.core.begin(), ans.core.end());
+      } else if (res == z3::sat) {
+        ans.verdict = Verdict::Sat;
+        if (want_model) witness(s.get_model(), rules && rules->all, sl, ans);
+      } else {
+        ans.verdict = Verdict::Unknown;
+        ans.reason = s.reason_unknown();
+      }
+    } catch (const z3::exception& x) {
+      // The watchdog's interrupt can land just as a check ends, cancelling
+      // the core or model extraction: no verdict, never a crash.
+      ans = Answer{};
+      ans.reason = std::string("interrupted: ") + x.msg();
     }
     s.pop();
     return ans;
@@ -736,7 +743,9 @@ std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index,
                                               const std::vector<std::int64_t>& params, const std::vector<int>& keep_last) {
   return guarded([&]() -> std::optional<std::vector<FactRange>> {
     Encoding& m = impl_->e;
-    auto [query, with_rules] = m.query(q, index);
+    auto asked = m.query(q, index);  // not a structured binding: the lambda below captures it (clang 14)
+    const z3::expr& query = asked.first;
+    const bool with_rules = asked.second;
     z3::expr fixed_params = m.ctx.bool_val(true);
     for (std::size_t i = 0; i < m.params.size(); ++i) fixed_params = fixed_params && m.params[i] == m.ctx.int_val(params.at(i));
     std::vector<bool> last(m.g.facts.size(), false);
@@ -766,7 +775,9 @@ ParamValues Solver::values_where(Query q, int index, int param) {
     Encoding& m = impl_->e;
     const kb::Item& p = m.g.params.at(param);
     const z3::expr& x = m.params.at(param);
-    auto [query, with_rules] = m.query(q, index);
+    auto asked = m.query(q, index);  // not a structured binding: the lambda below captures it (clang 14)
+    const z3::expr& query = asked.first;
+    const bool with_rules = asked.second;
     RuleSet all;
     ParamValues out;
     Slice sl = impl_->slice_for(q, index, {static_cast<int>(m.facts.size()) + param});
@@ -1271,6 +1282,21 @@ PairAnswer CompletionSolver::completions_differ(const Within& within, const std:
     m.s.pop();
     return ans;
   });
+}
+
+std::string smt2_parse_error(const std::string& script) {
+  if (script.find('\0') != std::string::npos) return "the script contains a NUL byte";
+  // One context for every call (making one costs far more than a parse),
+  // kept for the process; each parse starts from no declarations.
+  static std::mutex mutex;
+  static z3::context& ctx = *new z3::context;
+  std::lock_guard<std::mutex> lock(mutex);
+  try {
+    ctx.parse_string(script.c_str());
+    return "";
+  } catch (const z3::exception& e) {
+    return e.msg();
+  }
 }
 
 }  // namespace solver

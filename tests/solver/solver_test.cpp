@@ -65,6 +65,17 @@ TEST(Solver, removing_the_core_rule_changes_nothing_but_removing_all_is_weaker) 
   EXPECT_EQ(s.ask(solver::Query::FailsWithoutRules, g.property_index("P-MDT")).verdict, solver::Verdict::Sat);
 }
 
+TEST(Solver, every_exported_script_parses_and_a_broken_one_is_named) {
+  kb::Guideline g = kb::testing::checked(kSmall);
+  solver::Solver s(g, 0);
+  for (int p = 0; p < static_cast<int>(g.properties.size()); ++p)
+    EXPECT_EQ(solver::smt2_parse_error(s.smt2(solver::Query::PropertyFails, p, {"header"})), "");
+  EXPECT_NE(solver::smt2_parse_error("(declare-const x Int)\n(assert (> x y))\n"), "");  // y undeclared
+  EXPECT_NE(solver::smt2_parse_error("(assert (> x 0))\n"), "");  // x was declared by another script only
+  EXPECT_NE(solver::smt2_parse_error("(assert (> 1 0)"), "");                          // unbalanced
+  EXPECT_NE(solver::smt2_parse_error(std::string("(check-sat)\0", 12)), "");
+}
+
 TEST(Solver, timeout_is_unknown_never_unsat) {
   kb::Guideline g = kb::testing::checked(kb::testing::pigeonhole_source());
   solver::Solver s(g, 1);

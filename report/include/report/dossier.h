@@ -3,6 +3,7 @@
 // obligation, and MANIFEST.sha256 over every file.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,13 @@
 #include "report/report.h"
 
 namespace verify {
+
+/** The SMT-LIB 2 script of every obligation of `report` (run on `g`) that
+    asked the solver, keyed by obligation id, exactly as the dossier writes
+    them into obligations/: Smt2Header comment lines, then Solver::smt2() of
+    its query (under its reading, for an obligation checked under another
+    alternative). @throws solver::Error when Z3 fails */
+std::map<std::string, std::string> obligation_scripts(const Report& report, const kb::Guideline& g, const Subject& s);
 
 /** Writes the dossier of `report` (run on `g`) into `dir` (a trailing '/'
     is ignored). The files are written into a fresh folder made with mkdtemp

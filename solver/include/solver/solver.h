@@ -170,6 +170,11 @@ class Solver {
   std::unique_ptr<Impl> impl_;
 };
 
+/** Whether Z3 reads `script` (SMT-LIB 2, such as Solver::smt2() writes) on
+    its own: parsed from no declarations, without deciding it. Thread-safe.
+    @return "" when Z3 accepts it, else Z3's error message */
+std::string smt2_parse_error(const std::string& script);
+
 
 /** The answer to "does some patient get a different answer?". */
 struct DiffAnswer {
