@@ -1171,13 +1171,46 @@ struct CompletionSolver::Impl {
   z3::context ctx;
   z3::solver s;
   Encoding e;  // parameters at their release values
+  Watchdog dog;
 
-  Impl(const Guideline& g, unsigned timeout_ms) : ctx(), s(ctx), e(ctx, s, g, "", false) {
-    e.timeout_ms = timeout_ms;
+  Impl(const Guideline& g, unsigned timeout_ms) : ctx(), s(ctx), e(ctx, g, "", false), dog(ctx, timeout_ms) {
     z3::params p(ctx);
-    if (timeout_ms) p.set("timeout", timeout_ms);
     p.set("core.minimize", true);
     s.set(p);
+    e.assert_all(s);
+  }
+
+  // Checks `q` under every domain constraint and no rule (completions read
+  // rule conditions directly); a Sat answer carries the patient.
+  Answer check(const z3::expr& q) {
+    z3::expr_vector assumptions(ctx);
+    for (const auto& l : e.constraint_lits) assumptions.push_back(l);
+    Answer ans;
+    s.push();
+    s.add(q);
+    auto start = std::chrono::steady_clock::now();
+    z3::check_result res = dog.run([&] { return s.check(assumptions); });
+    ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    try {
+      if (res == z3::unsat) {
+        ans.verdict = Verdict::Unsat;
+        z3::expr_vector core = s.unsat_core();
+        for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(e.item_of(core[i]));
+        std::sort(ans.core.begin(), ans.core.end());
+      } else if (res == z3::sat) {
+        ans.verdict = Verdict::Sat;
+        z3::model m = s.get_model();
+        ans.model = e.patient(m);
+        ans.params = e.param_values(m);
+      } else {
+        ans.reason = s.reason_unknown();
+      }
+    } catch (const z3::exception& x) {  // an interrupt landing as the check ended: no verdict
+      ans = Answer{};
+      ans.reason = std::string("interrupted: ") + x.msg();
+    }
+    s.pop();
+    return ans;
   }
 
   // The goal over the encoding's facts, from the rule conditions themselves.
@@ -1241,7 +1274,7 @@ Answer CompletionSolver::completion(const Within& within, const Goal* goal, bool
   return guarded([&] {
     z3::expr q = impl_->within(within, impl_->fact_vector());
     if (goal) q = q && (value ? impl_->goal(*goal) : !impl_->goal(*goal));
-    return impl_->e.check(q, nullptr, true);
+    return impl_->check(q);
   });
 }
 
@@ -1265,10 +1298,7 @@ PairAnswer CompletionSolver::completions_differ(const Within& within, const std:
     PairAnswer ans;
     m.s.push();
     m.s.add(q);
-    z3::check_result res = [&] {
-      Watchdog dog(m.ctx, m.e.timeout_ms);
-      return m.s.check(assumptions);
-    }();
+    z3::check_result res = m.dog.run([&] { return m.s.check(assumptions); });
     if (res == z3::sat) {
       z3::model model = m.s.get_model();
       ans.verdict = Verdict::Sat;
