@@ -137,11 +137,11 @@ TEST(Parallel, jobs_give_the_same_verdicts_in_the_same_order) {
   so.dead_rules = 2;
   so.violations = 1;
   kb::Guideline synthetic = kb::testing::checked(kb::synth::generate(so));
-  for (const kb::Guideline* g : std::vector<const kb::Guideline*>{&kb::testing::bundled(), &synthetic}) {
+  for (auto [g, jobs] : {std::pair{&kb::testing::bundled(), 2u}, std::pair{static_cast<const kb::Guideline*>(&synthetic), 3u}}) {
     verify::Options one;
     one.timeout_ms = 0;
     verify::Report sequential = verify::run(*g, one);
-    for (unsigned jobs : {2u, 3u}) {
+    {
       verify::Options many = one;
       many.jobs = jobs;
       verify::Report parallel = verify::run(*g, many), again = verify::run(*g, many);

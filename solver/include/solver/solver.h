@@ -44,8 +44,12 @@ struct Answer {
   std::vector<kb::ItemRef> core;      ///< Unsat: the rules and constraints whose tracking literals are in the core, sorted
   std::optional<kb::Patient> model;   ///< Sat: the witness patient
   std::optional<kb::Outcome> outcome; ///< Sat under every rule: fired rules and action bits in the same model
-  /** With `outcome`: which rules' and actions' entries the solver decided
-      (the query's slice); the other entries are false and claim nothing. */
+  /// @var outcome_rules
+  /// With `outcome`: which rules' entries the solver decided (the query's
+  /// slice); the other entries are false and claim nothing.
+  /// @var outcome_actions
+  /// With `outcome`: which actions' entries the solver decided (the query's
+  /// slice); the other entries are 0 and claim nothing.
   std::vector<bool> outcome_rules, outcome_actions;
   std::vector<std::int64_t> params;   ///< Sat with a model: each parameter's value in it (Guideline::params order)
   std::string reason;                 ///< Unknown: Z3's reason (e.g. "timeout", "canceled")
