@@ -24,11 +24,10 @@ if ((${#missing[@]})); then
 fi
 
 build_dir=${BUILD_DIR:-build}
-# Configure when there is no build system yet (a fresh folder, or an earlier
-# configure that failed half-way, e.g. before a package was installed).
-if [ ! -f "$build_dir/CMakeCache.txt" ] || [ ! -f "$build_dir/Makefile" ]; then
-  cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
-fi
+# Configure every time (quick when nothing changed): a fresh folder, an
+# earlier configure that failed half-way, or targets added since the folder
+# was configured (make names only the targets it was generated with).
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
 targets=()
 for t in ${SETUP_TARGETS:-}; do targets+=(--target "$t"); done
 if ! cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}" >"$build_dir/build.log" 2>&1; then
