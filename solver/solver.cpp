@@ -303,6 +303,38 @@ struct Encoding {
   }
 };
 
+// Pushes `query` on `s`, checks it under `assumptions` within the watchdog's
+// limit, and pops: the verdict, an Unsat core as items, and for Sat the
+// model handed to `on_sat` (when given). An interrupt that cancels the core
+// or model extraction as the check ends is Unknown, never a crash.
+Answer checked(z3::solver& s, Watchdog& dog, Encoding& e, const z3::expr& query, const z3::expr_vector& assumptions,
+               const std::function<void(const z3::model&, Answer&)>& on_sat) {
+  Answer ans;
+  s.push();
+  s.add(query);
+  auto start = std::chrono::steady_clock::now();
+  z3::check_result res = dog.run([&] { return s.check(assumptions); });
+  ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  try {
+    if (res == z3::unsat) {
+      ans.verdict = Verdict::Unsat;
+      z3::expr_vector core = s.unsat_core();
+      for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(e.item_of(core[i]));
+      std::sort(ans.core.begin(), ans.core.end());
+    } else if (res == z3::sat) {
+      ans.verdict = Verdict::Sat;
+      if (on_sat) on_sat(s.get_model(), ans);
+    } else {
+      ans.reason = s.reason_unknown();
+    }
+  } catch (const z3::exception& x) {
+    ans = Answer{};
+    ans.reason = std::string("interrupted: ") + x.msg();
+  }
+  s.pop();
+  return ans;
+}
+
 // The part of a guideline a query reads, its cone of influence: the rules of
 // the actions it mentions, the facts and parameters ("variables") those and
 // the query read, and every domain constraint sharing a variable with the
@@ -514,34 +546,9 @@ struct Solver::Impl {
     if (rules && rules->all) assume(e.rule_lits, sl.rules);
     if (rules && !rules->all)
       for (int r : rules->only) assumptions.push_back(e.rule_lits.at(r));
-    z3::solver& s = solver_for(sl);
-    Answer ans;
-    s.push();
-    s.add(query);
-    auto start = std::chrono::steady_clock::now();
-    z3::check_result res = dog.run([&] { return s.check(assumptions); });
-    ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    try {
-      if (res == z3::unsat) {
-        ans.verdict = Verdict::Unsat;
-        z3::expr_vector core = s.unsat_core();
-        for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(e.item_of(core[i]));
-        std::sort(ans.core.begin(), ans.core.end());
-      } else if (res == z3::sat) {
-        ans.verdict = Verdict::Sat;
-        if (want_model) witness(s.get_model(), rules && rules->all, sl, ans);
-      } else {
-        ans.verdict = Verdict::Unknown;
-        ans.reason = s.reason_unknown();
-      }
-    } catch (const z3::exception& x) {
-      // The watchdog's interrupt can land just as a check ends, cancelling
-      // the core or model extraction: no verdict, never a crash.
-      ans = Answer{};
-      ans.reason = std::string("interrupted: ") + x.msg();
-    }
-    s.pop();
-    return ans;
+    std::function<void(const z3::model&, Answer&)> on_sat;
+    if (want_model) on_sat = [&](const z3::model& m, Answer& ans) { witness(m, rules && rules->all, sl, ans); };
+    return checked(solver_for(sl), dog, e, query, assumptions, on_sat);
   }
 
   // The witness of a Sat answer: the slice's facts and parameters from the
@@ -1185,32 +1192,10 @@ struct CompletionSolver::Impl {
   Answer check(const z3::expr& q) {
     z3::expr_vector assumptions(ctx);
     for (const auto& l : e.constraint_lits) assumptions.push_back(l);
-    Answer ans;
-    s.push();
-    s.add(q);
-    auto start = std::chrono::steady_clock::now();
-    z3::check_result res = dog.run([&] { return s.check(assumptions); });
-    ans.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    try {
-      if (res == z3::unsat) {
-        ans.verdict = Verdict::Unsat;
-        z3::expr_vector core = s.unsat_core();
-        for (unsigned i = 0; i < core.size(); ++i) ans.core.push_back(e.item_of(core[i]));
-        std::sort(ans.core.begin(), ans.core.end());
-      } else if (res == z3::sat) {
-        ans.verdict = Verdict::Sat;
-        z3::model m = s.get_model();
-        ans.model = e.patient(m);
-        ans.params = e.param_values(m);
-      } else {
-        ans.reason = s.reason_unknown();
-      }
-    } catch (const z3::exception& x) {  // an interrupt landing as the check ended: no verdict
-      ans = Answer{};
-      ans.reason = std::string("interrupted: ") + x.msg();
-    }
-    s.pop();
-    return ans;
+    return checked(s, dog, e, q, assumptions, [&](const z3::model& m, Answer& ans) {
+      ans.model = e.patient(m);
+      ans.params = e.param_values(m);
+    });
   }
 
   // The goal over the encoding's facts, from the rule conditions themselves.
