@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "kb/eval/partial.h"
@@ -143,6 +144,20 @@ std::optional<std::string> read_fact(const Item& f, const json& v, std::int64_t&
   return std::nullopt;
 }
 
+// The first key of patient object `j` that names no fact of `g`: the key (as
+// quoted in messages) and the message, with a did-you-mean.
+std::optional<std::pair<std::string, std::string>> unknown_fact(const Guideline& g, const nlohmann::json& j) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (g.fact_index(it.key()) >= 0) continue;
+    std::vector<std::string> names;
+    for (const Item& f : g.facts) names.push_back(f.name);
+    std::string near = closest_name(it.key(), names);
+    std::string key = excerpt(it.key(), kQuoted);
+    return std::pair{key, "unknown fact '" + key + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?")};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 PatientResult patient_from_json(const Recommender& r, const nlohmann::json& j) {
@@ -154,15 +169,7 @@ PatientResult patient_from_json(const Recommender& r, const nlohmann::json& j) {
     return res;
   };
   if (!j.is_object()) return fail("", "a patient must be a JSON object mapping fact names to values");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (g.fact_index(it.key()) < 0) {
-      std::vector<std::string> names;
-      for (const Item& f : g.facts) names.push_back(f.name);
-      std::string near = closest_name(it.key(), names);
-      std::string key = excerpt(it.key(), kQuoted);
-      return fail(key, "unknown fact '" + key + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
-    }
-  }
+  if (auto unknown = unknown_fact(g, j)) return fail(unknown->first, unknown->second);
   Patient p(g.facts.size());
   for (std::size_t i = 0; i < g.facts.size(); ++i) {
     const Item& f = g.facts[i];
@@ -360,15 +367,7 @@ PartialPatientResult partial_patient_from_json(const Recommender& r, const nlohm
     return res;
   };
   if (!j.is_object()) return fail("", "a patient must be a JSON object mapping fact names to values");
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (g.fact_index(it.key()) < 0) {
-      std::vector<std::string> names;
-      for (const Item& f : g.facts) names.push_back(f.name);
-      std::string near = closest_name(it.key(), names);
-      std::string key = excerpt(it.key(), kQuoted);
-      return fail(key, "unknown fact '" + key + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
-    }
-  }
+  if (auto unknown = unknown_fact(g, j)) return fail(unknown->first, unknown->second);
   PartialPatient p;
   p.facts.resize(g.facts.size());
   for (std::size_t i = 0; i < g.facts.size(); ++i) {
