@@ -58,13 +58,8 @@ RC_GTEST_PROP(Slicing, random_guidelines_get_the_unsliced_verdicts, (std::uint32
 }
 
 TEST(Slicing, synthetic_guideline_with_injected_faults_gets_the_unsliced_verdicts) {
-  kb::synth::Options o;
-  o.rules = 200;
-  o.seed = 7;
-  o.conflicts = 2;
-  o.dead_rules = 3;
-  o.violations = 2;
-  kb::Guideline g = kb::testing::checked(kb::synth::generate(o));
+  kb::Guideline g = kb::testing::checked(
+      kb::synth::generate({.rules = 200, .seed = 7, .conflicts = 2, .dead_rules = 3, .violations = 2}));
   verify::Report r = expect_same_as_unsliced(g);
   EXPECT_EQ(r.count(verify::Status::Violated), 4u);  // each ungated rule breaks its action's floor and minimum
   EXPECT_EQ(r.count(verify::Status::Conflict), 2u);
@@ -130,13 +125,8 @@ property P "no MDT below 6 months" offered(mdt) implies months >= 6 cites 1
 // (the solver's models depend on the queries asked before in its context,
 // so witnesses may differ between different numbers of workers).
 TEST(Parallel, jobs_give_the_same_verdicts_in_the_same_order) {
-  kb::synth::Options so;
-  so.rules = 120;
-  so.seed = 3;
-  so.conflicts = 1;
-  so.dead_rules = 2;
-  so.violations = 1;
-  kb::Guideline synthetic = kb::testing::checked(kb::synth::generate(so));
+  kb::Guideline synthetic = kb::testing::checked(
+      kb::synth::generate({.rules = 120, .seed = 3, .conflicts = 1, .dead_rules = 2, .violations = 1}));
   for (auto [g, jobs] : {std::pair{&kb::testing::bundled(), 2u}, std::pair{static_cast<const kb::Guideline*>(&synthetic), 3u}}) {
     verify::Options one;
     one.timeout_ms = 0;
