@@ -240,7 +240,9 @@ std::string summary_line(const Report& r) {
   if (tests)
     out += "; " + plural(tests, "test") + ": " + std::to_string(r.count(Status::Passed)) + " passed, " +
            std::to_string(r.count(Status::Failed)) + " failed";
-  return out + " (" + plural(r.obligations.size(), "obligation") + ", " + millis_text(r.total_millis) + ")";
+  const auto reused = std::count_if(r.obligations.begin(), r.obligations.end(), [](const Obligation& o) { return o.cached_from.has_value(); });
+  return out + " (" + plural(r.obligations.size(), "obligation") + (reused ? ", " + std::to_string(reused) + " reused" : "") +
+         ", " + millis_text(r.total_millis) + ")";
 }
 
 std::string obligation_text(const Obligation& o, const kb::Guideline& g, const TextOptions& t) {
@@ -347,6 +349,7 @@ nlohmann::json to_json(const Report& r, const kb::Guideline& g, const Subject& s
                         {"evidence", o.evidence},
                         {"fired", fired_ids(o, g)}};
     j["counterexample"] = o.witness ? kb::patient_to_json(g, *o.witness) : nlohmann::json(nullptr);
+    if (o.cached_from) j["cached_from"] = *o.cached_from;
     if (o.deciding) j["deciding_facts"] = fact_ranges_json(g, *o.deciding);
     if (o.witness && !g.params.empty()) {
       nlohmann::json params = nlohmann::json::object();

@@ -605,11 +605,20 @@ Answer Solver::ask(Query q, int index, const std::vector<std::int64_t>* fixed_pa
     RuleSet all;
     auto [query, with_rules] = impl_->e.query(q, index);
     std::vector<int> fixed_vars;  // the parameters a fixed value pins are read
-    if (fixed_params)
-      for (std::size_t i = 0; i < impl_->e.params.size(); ++i) {
-        query = query && impl_->e.params[i] == impl_->ctx.int_val(fixed_params->at(i));
-        fixed_vars.push_back(static_cast<int>(impl_->e.facts.size() + i));
+    if (fixed_params) {
+      // Only those in the cone: no other can change the answer, and pinning
+      // them would widen the slice (over the whole guideline, pin them all).
+      Slice cone = impl_->slice_for(q, index, {}, true);
+      std::vector<int> pinned = cone.params;
+      if (!impl_->slicing || !impl_->completion_ready()) {
+        pinned.clear();
+        for (std::size_t i = 0; i < impl_->e.params.size(); ++i) pinned.push_back(static_cast<int>(i));
       }
+      for (int i : pinned) {
+        query = query && impl_->e.params[i] == impl_->ctx.int_val(fixed_params->at(i));
+        fixed_vars.push_back(static_cast<int>(impl_->e.facts.size()) + i);
+      }
+    }
     bool witness = q != Query::PremiseHolds && q != Query::FailsWithoutRules;
     return impl_->check(query, with_rules ? &all : nullptr, impl_->slice_for(q, index, fixed_vars), witness);
   });
@@ -771,6 +780,28 @@ std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index,
       return a.verdict == Verdict::Unsat;
     });
   });
+}
+
+SliceItems Solver::slice(Query q, int index, int read_rule) {
+  return guarded([&] {
+    Slice sl = impl_->slice_for(q, index, read_rule >= 0 ? impl_->rule_vars.at(read_rule) : std::vector<int>{});
+    SliceItems out;
+    out.everything = sl.everything;
+    out.facts = std::move(sl.facts), out.params = std::move(sl.params), out.constraints = std::move(sl.constraints);
+    out.rules = std::move(sl.rules), out.actions = std::move(sl.actions);
+    return out;
+  });
+}
+
+void Solver::complete(const SliceItems& sl, kb::Patient& witness, std::vector<std::int64_t>& params) {
+  if (sl.everything || !impl_->completion_ready()) return;
+  std::vector<bool> keep_fact(impl_->rest.size(), false), keep_param(impl_->rest_params.size(), false);
+  for (int f : sl.facts) keep_fact.at(static_cast<std::size_t>(f)) = true;
+  for (int p : sl.params) keep_param.at(static_cast<std::size_t>(p)) = true;
+  for (std::size_t f = 0; f < keep_fact.size() && f < witness.size(); ++f)
+    if (!keep_fact[f]) witness[f] = impl_->rest[f];
+  for (std::size_t p = 0; p < keep_param.size() && p < params.size(); ++p)
+    if (!keep_param[p]) params[p] = impl_->rest_params[p];
 }
 
 std::vector<int> Solver::params_read(Query q, int index) {

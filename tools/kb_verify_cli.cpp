@@ -4,9 +4,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include "kb/hash/sha256.h"
 #include "kb/store/ruleset.h"
 #include "kb/store/store.h"
 #include "report/diff_report.h"
@@ -15,6 +20,7 @@
 #include "report/mutation_report.h"
 #include "report/report.h"
 #include "report/sarif.h"
+#include "report/shard.h"
 #include "solver/solver.h"
 #include "tools/cli_common.h"
 #include "tools/version.h"
@@ -36,6 +42,11 @@ struct Args {
   bool deny_warnings = false;
   bool no_other_readings = false;
   bool no_slice = false;
+  bool no_cache = false;
+  std::string shard;                     // --shard K/N
+  unsigned shard_k = 1, shard_n = 1;     // parsed from `shard`
+  bool merge = false;                    // `kb-verify merge SHARD...`
+  std::vector<std::string> shard_files;  // with `merge`
   unsigned jobs = 1;
   std::string dossier, recheck, against, title;
   bool mutate = false;
@@ -60,6 +71,11 @@ std::vector<VerificationResult> results_of(const verify::Report& report, const G
     r.location = verify::location_json(verify::location_of(o, g)).dump();
     if (o.witness) r.counterexample = patient_to_json(g, *o.witness).dump();
     r.detail = o.message;
+    if (!o.cache_answer.empty()) {
+      r.cache_key = o.cache_key;
+      r.answer = o.cache_answer;
+      r.cached_from = o.cached_from;
+    }
     out.push_back(std::move(r));
   }
   return out;
@@ -233,6 +249,68 @@ int recheck(const std::string& dir, const std::vector<std::string>& trust, std::
   return code;
 }
 
+// The build of this program, part of every cache key: its version and a
+// hash of its executable, so that no other build's answers are reused.
+const std::string& tool_id() {
+  static const std::string id = [] {
+    std::ifstream in("/proc/self/exe", std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    return std::string("kb-verify ") + kToolVersion + " build " + kb::sha256_hex(bytes.str()).substr(0, 16);
+  }();
+  return id;
+}
+
+// Answers read from shard files for `kb-verify merge`, by cache key.
+struct Merged {
+  std::map<std::string, verify::CachedAnswer> answers;
+  verify::ShardInfo info;  // the shards' common options (shard/shards unused)
+  std::size_t shards = 0;
+};
+
+// Reads the shard files of `kb-verify merge`: one of each share 1..N, all of
+// the same rule set and options. Nullopt (errors printed) otherwise.
+std::optional<Merged> read_shards(const std::vector<std::string>& files, std::ostream& err) {
+  Merged m;
+  std::map<unsigned, std::string> seen;  // share -> file
+  for (const std::string& path : files) {
+    std::string problem;
+    std::optional<verify::ShardFile> f = verify::read_shard(path, problem);
+    if (!f) {
+      err << "kb-verify merge: " << problem << "\n";
+      return std::nullopt;
+    }
+    const verify::ShardInfo& i = f->info;
+    if (seen.empty()) {
+      m.info = i;
+    } else if (i.shards != m.info.shards || i.release_hash != m.info.release_hash || i.readings != m.info.readings ||
+               i.slicing != m.info.slicing || i.only != m.info.only) {
+      err << "kb-verify merge: " << path << ": shard " << i.shard << "/" << i.shards
+          << " is of another run than " << seen.begin()->second
+          << " (the number of shards, the release hash or the options differ)\n";
+      return std::nullopt;
+    }
+    if (!seen.emplace(i.shard, path).second) {
+      err << "kb-verify merge: " << path << ": shard " << i.shard << "/" << i.shards << " is also " << seen[i.shard]
+          << "\n";
+      return std::nullopt;
+    }
+    if (i.tool_id != tool_id() || i.z3_version != solver::Solver::z3_version())
+      err << "kb-verify merge: warning: " << path << " was written by " << i.tool_id << " with Z3 " << i.z3_version
+          << ", not by this build (" << tool_id() << ", Z3 " << solver::Solver::z3_version()
+          << "): its answers are not reused but checked here\n";
+    const std::string origin = "shard " + std::to_string(i.shard) + "/" + std::to_string(i.shards);
+    for (auto& [key, answer] : f->answers) m.answers.emplace(key, verify::CachedAnswer{origin, std::move(answer)});
+  }
+  for (unsigned k = 1; k <= m.info.shards; ++k)
+    if (!seen.count(k)) {
+      err << "kb-verify merge: shard " << k << "/" << m.info.shards << " is missing\n";
+      return std::nullopt;
+    }
+  m.shards = seen.size();
+  return m;
+}
+
 // Everything one verification run produced.
 struct Run {
   verify::Report report;
@@ -299,6 +377,15 @@ std::string render(const Args& a, const Run& run, const Guideline& g, const veri
 int finish(const Args& a, Run& run, LoadedRuleSet& loaded, const verify::Subject& subject, std::ostream& out,
            std::ostream& err) {
   const Guideline& g = *loaded.guideline;
+  if (!a.shard.empty()) {  // the answers for `kb-verify merge`, and the summary
+    verify::ShardInfo info{a.shard_k, a.shard_n, subject.release_hash, tool_id(), run.report.z3_version,
+                           !a.no_other_readings, !a.no_slice, a.only};
+    std::sort(info.only.begin(), info.only.end());
+    if (!write_atomically(a.out_file, verify::shard_to_json(run.report, info).dump(1) + "\n", "kb-verify", err))
+      return kExitBadInput;
+    print_summary("kb-verify", "shard " + a.shard + ": " + verify::summary_line(run.report), false, err);
+    return run.code;
+  }
   bool terminal_text = a.format == "text" && a.out_file.empty() && !a.quiet && is_terminal(out);
   std::string text = render(a, run, g, subject, use_color(out));
   if (!a.out_file.empty()) {
@@ -331,8 +418,10 @@ int finish(const Args& a, Run& run, LoadedRuleSet& loaded, const verify::Subject
   return run.code;
 }
 
-// Verifies a loaded rule set: obligations, tests, mutation, diff.
-int verify_rule_set(const Args& a, LoadedRuleSet& loaded, std::ostream& out, std::ostream& err) {
+// Verifies a loaded rule set: obligations, tests, mutation, diff. With
+// `merged`, the shards' answers are reused; otherwise, unless --no-cache,
+// those the database keeps.
+int verify_rule_set(const Args& a, LoadedRuleSet& loaded, const Merged* merged, std::ostream& out, std::ostream& err) {
   const Guideline& g = *loaded.guideline;
   if (g.rules.empty() && g.properties.empty()) {
     err << "kb-verify: " << loaded.name << " has no rule and no property: there is nothing to prove\n";
@@ -344,6 +433,26 @@ int verify_rule_set(const Args& a, LoadedRuleSet& loaded, std::ostream& out, std
   options.readings = !a.no_other_readings;
   options.slicing = !a.no_slice;
   options.jobs = a.jobs;
+  options.tool_id = tool_id();
+  options.shard = a.shard_k;
+  options.shards = a.shard_n;
+  std::mutex store_mutex;  // the workers' lookups share one connection
+  if (merged) {
+    options.cache = [merged](const std::string& key) -> std::optional<verify::CachedAnswer> {
+      auto found = merged->answers.find(key);
+      if (found == merged->answers.end()) return std::nullopt;
+      return found->second;
+    };
+  } else if (loaded.store && !a.no_cache) {
+    Store* store = &*loaded.store;
+    options.cache = [store, &store_mutex](const std::string& key) -> std::optional<verify::CachedAnswer> {
+      std::lock_guard lock(store_mutex);
+      auto found = store->cached_answer(key);
+      if (!found || !found.value()) return std::nullopt;
+      const StoredAnswer& s = *found.value();
+      return verify::CachedAnswer{s.cached_from.value_or("run " + std::to_string(s.run)), s.answer};
+    };
+  }
   auto only = resolve_only(a.only, g, err);
   if (!only) return kExitBadInput;
   options.only = *only;
@@ -351,6 +460,17 @@ int verify_rule_set(const Args& a, LoadedRuleSet& loaded, std::ostream& out, std
   if (!load_test_cases(a, g, cases, err)) return kExitBadInput;
   Run run;
   run.report = verify::run(g, options);
+  if (loaded.store)
+    for (std::int64_t bad : loaded.store->untrusted_runs())
+      err << "kb-verify: warning: the stored results of run " << bad
+          << " no longer match the ledger, so none of its answers was reused (run kb audit)\n";
+  if (merged) {
+    std::size_t reused = 0, asked = 0;
+    for (const verify::Obligation& o : run.report.obligations)
+      if (!o.cache_key.empty()) ++(o.cached_from ? reused : asked);
+    err << "kb-verify merge: " << merged->shards << " shards: " << reused << " obligations reused, " << asked
+        << " checked here\n";
+  }
   add_tests(run.report, g, cases);
   run.code = run.report.exit_code(a.deny_warnings);
   add_mutation(a, g, run);
@@ -372,13 +492,27 @@ int verify_rule_set(const Args& a, LoadedRuleSet& loaded, std::ostream& out, std
 
 }  // namespace
 
-int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{"kb-verify: prove a guideline's properties with Z3", "kb-verify"};
-  add_version_flag(app, "kb-verify");
+int run_kb_verify(const std::vector<std::string>& argv_in, std::ostream& out, std::ostream& err) {
   Args a;
+  std::vector<std::string> argv = argv_in;
+  a.merge = !argv.empty() && argv.front() == "merge";
+  if (a.merge) argv.erase(argv.begin());
+  CLI::App app{a.merge ? "kb-verify merge: one report from the shard files of kb-verify --shard K/N runs"
+                       : "kb-verify: prove a guideline's properties with Z3",
+               a.merge ? "kb-verify merge" : "kb-verify"};
+  add_version_flag(app, "kb-verify");
   app.add_option("--db", a.db, "Knowledge base (default ./kb.sqlite)");
   app.add_option("--release", a.release, "Check this release instead of the current draft");
-  app.add_option("sources", a.files, "Check these guideline files or folders instead of the database");
+  if (a.merge) {
+    app.add_option("shards", a.shard_files, "The shard files (--out of each kb-verify --shard K/N run)")->required();
+    app.add_option("--source", a.files, "The guideline files or folders the shards checked, instead of the database")
+        ->allow_extra_args(false);
+  } else {
+    app.add_option("sources", a.files, "Check these guideline files or folders instead of the database");
+    app.add_option("--shard", a.shard,
+                   "Check only share K of N (K/N, 1 <= K <= N) and write its answers to --out for kb-verify merge");
+  }
+  app.add_flag("--no-cache", a.no_cache, "Ask the solver every question: reuse no answer the database keeps");
   app.add_option("--only", a.only, "Only obligations about this id (property, action or rule); repeat or use commas")
       ->delimiter(',')
       ->allow_extra_args(false);
@@ -410,6 +544,24 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
       ->check(CLI::Range(0.0, 100.0));
   if (auto code = parse_args(app, argv, out, err)) return *code;
   if (a.min_score) a.mutate = true;
+  if (!a.shard.empty()) {
+    unsigned k = 0, n = 0;
+    char rest = 0;
+    if (std::sscanf(a.shard.c_str(), "%u/%u%c", &k, &n, &rest) != 2 || k < 1 || k > n || n > 100000) {
+      err << "kb-verify: --shard " << a.shard << ": expected K/N with 1 <= K <= N (e.g. 2/4)\n";
+      return kExitBadInput;
+    }
+    a.shard_k = k, a.shard_n = n;
+    if (a.out_file.empty()) {
+      err << "kb-verify: --shard writes its answers to a file: give --out FILE\n";
+      return kExitBadInput;
+    }
+    if (!a.dossier.empty() || a.mutate || !a.against.empty() || !a.tests.empty() || !a.recheck.empty()) {
+      err << "kb-verify: --shard checks obligations only; give --dossier, --mutate, --against and --tests to "
+             "kb-verify merge\n";
+      return kExitBadInput;
+    }
+  }
   if (!a.recheck.empty()) return recheck(a.recheck, a.trust, out, err);
   if (!a.trust.empty()) {
     err << "kb-verify: --trust is used with --recheck DIR\n";
@@ -437,12 +589,25 @@ int run_kb_verify(const std::vector<std::string>& argv, std::ostream& out, std::
   }
   RuleSetSource source{a.files, a.db, a.release.empty() ? std::nullopt : std::optional<std::string>(a.release)};
   source.mode = writable(a.db) ? OpenMode::Existing : OpenMode::ReadOnly;  // results are stored when it can
+  std::optional<Merged> merged;
+  if (a.merge) {
+    merged = read_shards(a.shard_files, err);
+    if (!merged) return kExitBadInput;
+    a.no_other_readings = !merged->info.readings;  // the shards' options
+    a.no_slice = !merged->info.slicing;
+    a.only = merged->info.only;
+  }
   LoadedRuleSet loaded = load_rule_set(source);
   if (!loaded.guideline) {
     err << loaded.error;
     return kExitBadInput;
   }
-  return verify_rule_set(a, loaded, out, err);
+  if (merged && merged->info.release_hash != loaded.release_hash) {
+    err << "kb-verify merge: the shards checked the rule set with release hash " << merged->info.release_hash.substr(0, 12)
+        << ", not " << loaded.name << " (release hash " << loaded.release_hash.substr(0, 12) << ")\n";
+    return kExitBadInput;
+  }
+  return verify_rule_set(a, loaded, merged ? &*merged : nullptr, out, err);
 }
 
 }  // namespace kb::cli

@@ -1,5 +1,7 @@
 #include "verify/harness.h"
 
+#include "verify/cache.h"
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -103,7 +105,8 @@ using kb::ItemRef;
 class Harness {
  public:
   Harness(const kb::Guideline& encoded, const kb::Guideline& replayed, const Options& o)
-      : g_(encoded), replayed_(replayed), opt_(o), rec_(replayed), s_(encoded, o.timeout_ms, o.slicing) {
+      : g_(encoded), replayed_(replayed), opt_(o), rec_(replayed), s_(encoded, o.timeout_ms, o.slicing),
+        keys_(encoded, o.tool_id) {
     for (const kb::Item& p : replayed.params) release_params_.push_back(p.param_value);
   }
 
@@ -113,9 +116,11 @@ class Harness {
     else checks(0, 1);
     if (opt_.lints) {
       for (const auto& [p, rule] : single_rule_proofs_) restates(p, rule);
-      if (opt_.only.empty()) coverage();
-      for (int w = 0; w < count(g_.waivers); ++w) waiver(w);
+      if (opt_.only.empty() && opt_.shards <= 1) coverage();
+      if (opt_.shards <= 1)
+        for (int w = 0; w < count(g_.waivers); ++w) waiver(w);
     }
+    for (Obligation& o : report_.obligations) keep_answer(o), drop_replay_witness(o);
     for (Obligation& o : report_.obligations) trace(o);
     if (opt_.readings) other_readings();
     report_.total_millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -127,9 +132,11 @@ class Harness {
   static int count(const std::vector<kb::Item>& v) { return static_cast<int>(v.size()); }
 
   // The obligations of each item on its own (properties, conflicts, dead and
-  // redundant rules, vacuity), for the items whose index is `k` modulo `n`.
+  // redundant rules, vacuity), for the items of this shard (index modulo
+  // shards) whose index within it is `k` modulo `n`.
   void checks(int k, int n) {
-    auto mine = [&](int i) { return i % n == k; };
+    const int shards = static_cast<int>(std::max(1u, opt_.shards)), shard = static_cast<int>(opt_.shard) - 1;
+    auto mine = [&](int i) { return i % shards == shard && (i / shards) % n == k; };
     for (int p = 0; p < count(g_.properties); ++p)
       if (mine(p) && wanted({ItemKind::Property, p})) property(p);
     for (int a = 0; a < count(g_.actions); ++a)
@@ -220,9 +227,12 @@ class Harness {
   // exactly as the solver did. Returns nullopt when `o` is settled (unknown
   // or disagreement), otherwise the answer for the caller to judge.
   std::optional<Decided> decide(Obligation& o, solver::Query q, int index) {
-    Decided d{s_.ask(q, index), {}};
     o.query = q;
     o.query_index = index;
+    const solver::SliceItems slice = s_.slice(q, index);
+    o.cache_key = keys_.key(kind_name(o.kind), o.subject, slice);
+    if (auto d = reuse(o, slice)) return d;
+    Decided d{s_.ask(q, index), {}};
     o.answer = d.answer.verdict;
     o.millis = d.answer.millis;
     if (d.answer.verdict == solver::Verdict::Unknown) {
@@ -257,6 +267,59 @@ class Harness {
     return std::nullopt;
   }
 
+  // The answer stored under o.cache_key, replayed: its witness completed to a
+  // whole valid patient as a fresh answer's is, then run through the
+  // recommender. Nullopt (ask the solver) when nothing is stored, it does not
+  // decode, or the replay fails.
+  std::optional<Decided> reuse(Obligation& o, const solver::SliceItems& slice) {
+    hit_.reset();
+    if (!opt_.cache) return std::nullopt;
+    std::optional<CachedAnswer> c = opt_.cache(o.cache_key);
+    if (!c) return std::nullopt;
+    std::optional<DecodedAnswer> a = decode_answer(g_, c->answer);
+    if (!a || a->verdict == solver::Verdict::Unknown) return std::nullopt;
+    const bool replayed = *o.query != solver::Query::PremiseHolds && *o.query != solver::Query::FailsWithoutRules;
+    if (a->verdict == solver::Verdict::Sat && replayed && !a->witness) return std::nullopt;  // nothing to replay
+    Decided d;
+    d.answer.verdict = a->verdict;
+    if (a->verdict == solver::Verdict::Unsat) d.answer.core = a->core;
+    if (a->witness) {
+      kb::Patient w = *a->witness;
+      std::vector<std::int64_t> params = a->params;
+      s_.complete(slice, w, params);
+      d.rec = &recommender_for(params);
+      if (d.rec->broken_constraint(w) >= 0) return std::nullopt;
+      d.rec->evaluate(w, d.concrete);
+      d.answer.model = std::move(w);
+      d.answer.params = std::move(params);
+      o.witness = d.answer.model;
+      o.witness_params = d.answer.params;
+      for (int r = 0; r < count(g_.rules); ++r)
+        if (d.concrete.fired[r]) o.fired.push_back(r);
+    }
+    o.answer = a->verdict;
+    o.millis = 0;
+    o.cached_from = c->origin;
+    o.cache_answer = c->answer;
+    if (a->verdict == solver::Verdict::Unsat) o.rests_on = a->core;
+    hit_ = std::move(a);
+    return d;
+  }
+
+  // Keeps the answers of `o` for later runs (o.cache_answer), unless they
+  // hold an unknown or a disagreement, or were reused (kept as found).
+  void keep_answer(Obligation& o) {
+    if (o.cache_key.empty() || o.cached_from || o.status == Status::Unknown || o.status == Status::Disagreement ||
+        o.answer == solver::Verdict::Unknown)
+      return;
+    if ((o.status == Status::Violated || o.status == Status::Conflict) && !o.deciding) return;  // undecided
+    for (const ParamFailure& f : o.failing_values)
+      if (f.values.unknown) return;
+    solver::SliceItems slice;
+    if (o.witness && o.query) slice = s_.slice(*o.query, o.query_index);
+    o.cache_answer = encode_answer(g_, o, slice);
+  }
+
   // Whether the recommender's `concrete` outcome agrees with the solver's on
   // every rule and action the solver decided.
   static bool same_answers(const kb::Outcome& solver, const std::vector<bool>& rules, const std::vector<bool>& actions,
@@ -275,14 +338,17 @@ class Harness {
     o.recommender_says = std::move(recommender_says);
   }
 
-  // A lint whose witness was only needed for the replay keeps no patient.
   static void settle(Obligation& o, Status status, std::string message) {
     o.status = status;
     o.message = std::move(message);
-    if (status == Status::Ok) {
-      o.witness.reset();
-      o.fired.clear();
-    }
+  }
+
+  // A lint whose witness was only needed for the replay keeps no patient
+  // (once its answers are kept for reuse).
+  static void drop_replay_witness(Obligation& o) {
+    if (o.status != Status::Ok) return;
+    o.witness.reset();
+    o.fired.clear();
   }
 
   void property(int p) {
@@ -329,8 +395,16 @@ class Harness {
   // The deciding facts of a violation's witness, trying first to drop the
   // facts neither the subject nor the fired rules read.
   void explain(Obligation& o, solver::Query q, int index) {
+    if (o.cached_from) {
+      o.deciding = hit_->deciding;
+      return;
+    }
+    // The facts the subject and the fired rules of the slice read are tried
+    // last (rules outside the slice cannot change the answer).
+    const solver::SliceItems slice = s_.slice(q, index);
     std::vector<ItemRef> roots{o.subject};
-    for (int r : o.fired) roots.push_back({ItemKind::Rule, r});
+    for (int r : o.fired)
+      if (slice.everything || std::binary_search(slice.rules.begin(), slice.rules.end(), r)) roots.push_back({ItemKind::Rule, r});
     std::vector<int> read;
     for (ItemRef ref : kb::dependency_closure(g_, roots))
       if (ref.kind == ItemKind::Fact) read.push_back(ref.index);
@@ -344,7 +418,14 @@ class Harness {
     for (int p : s_.params_read(q, index)) {  // no other parameter can change the answer
       const kb::Item& param = g_.params[p];
       if (param.param_lo == param.param_hi) continue;
-      ParamFailure f{p, s_.values_where(q, index, p)};
+      ParamFailure f{p, {}};
+      if (!o.cached_from) {
+        f.values = s_.values_where(q, index, p);
+      } else {
+        auto stored = std::find_if(hit_->failing.begin(), hit_->failing.end(), [&](const ParamFailure& x) { return x.param == p; });
+        if (stored != hit_->failing.end()) f.values = stored->values;
+        else f.values.unknown = true;  // not stored: never taken for "none fail"
+      }
       if (f.values.unknown) {
         out += "; " + param.name + ": the failing values are undecided (solver gave no answer)";
       } else if (!f.values.intervals.empty()) {
@@ -441,7 +522,18 @@ class Harness {
     const kb::Item& r = g_.rules[rule];
     Obligation& o = add(Kind::RestatesRule, {ItemKind::Property, p}, "the property adds something beyond rule " + r.name);
     o.rests_on = {{ItemKind::Rule, rule}};
-    solver::Answer a = s_.premise_outside_rule(p, rule);
+    o.cache_key = keys_.key(kind_name(o.kind), o.subject, s_.slice(solver::Query::PremiseHolds, p, rule),
+                            {{ItemKind::Rule, rule}});
+    solver::Answer a;
+    std::optional<DecodedAnswer> stored;
+    if (opt_.cache)
+      if (std::optional<CachedAnswer> c = opt_.cache(o.cache_key))
+        if ((stored = decode_answer(g_, c->answer)) && stored->verdict != solver::Verdict::Unknown) {
+          a.verdict = stored->verdict;
+          o.cached_from = c->origin;
+          o.cache_answer = c->answer;
+        }
+    if (!o.cached_from) a = s_.premise_outside_rule(p, rule);
     o.answer = a.verdict;
     o.millis = a.millis;
     if (a.verdict == solver::Verdict::Unknown)
@@ -529,6 +621,7 @@ class Harness {
         }
       if (!ranges.empty()) o.message += ", for every allowed value of " + ranges;
     }
+    if (o.cached_from) o.message += " (cached from " + *o.cached_from + ")";
   }
 
   // Checks the properties and conflicts again under each alternative of each
@@ -565,10 +658,12 @@ class Harness {
   std::vector<std::int64_t> release_params_;
   std::map<std::vector<std::int64_t>, Variant> variants_;
   solver::Solver s_;
+  CacheKeys keys_;
   Report report_;
   std::set<int> covered_;
   std::set<int> reading_only_;  // rules dead under the chosen readings only
   std::map<int, int> single_rule_proofs_;  // property -> the one rule its proof rests on
+  std::optional<DecodedAnswer> hit_;  // the reused answers of the obligation being decided
 };
 
 }  // namespace

@@ -276,8 +276,15 @@ std::string release_body(SQLite::Database& db, std::int64_t id) {
   return sha256_hex(s);
 }
 
+// Whether the database has table `name` (a migration may not have run yet).
+bool has_table(SQLite::Database& db, const char* name) {
+  SQLite::Statement st(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  st.bind(1, name);
+  return st.executeStep();
+}
+
 // The body hash of a verification run's ledger entry: the run's columns, its
-// results (by obligation) and its mutants (by mutant id).
+// results (by obligation), its mutants (by mutant id) and its kept answers.
 std::string run_body(SQLite::Database& db, std::int64_t id) {
   std::string s = "verify\n";
   const char* queries[] = {
@@ -291,6 +298,19 @@ std::string run_body(SQLite::Database& db, std::int64_t id) {
     SQLite::Statement st(db, q);
     st.bind(1, static_cast<int64_t>(id));
     hash_rows(s, st);
+  }
+  // The kept answers (migration 7), only when the run has any: the bodies of
+  // runs written before keep their hashes.
+  if (has_table(db, "verify_answer")) {
+    SQLite::Statement any(db, "SELECT count(*) FROM verify_answer WHERE run_id = ?");
+    any.bind(1, static_cast<int64_t>(id));
+    if (any.executeStep() && any.getColumn(0).getInt64() > 0) {
+      s += "answers\n";
+      SQLite::Statement st(db, "SELECT obligation, cache_key, answer, cached_from FROM verify_answer WHERE run_id = ? "
+                               "ORDER BY obligation");
+      st.bind(1, static_cast<int64_t>(id));
+      hash_rows(s, st);
+    }
   }
   return sha256_hex(s);
 }
@@ -349,6 +369,21 @@ void write_ledger_of_existing_records(SQLite::Database& db) {
     while (st.executeStep()) ids.push_back(st.getColumn(0).getInt64());
   }
   for (auto id : ids) append_entry(db, t, "verify", id, run_body(db, id));
+}
+
+// Whether run `id`'s records still hash to the body of its ledger entry, the
+// entry's own hash recomputes, and it links to the entry before it.
+bool run_matches_ledger(SQLite::Database& db, std::int64_t id) {
+  SQLite::Statement st(db, "SELECT seq, body_hash, prev_hash, entry_hash FROM ledger WHERE entry = 'verify' AND ref = ?");
+  st.bind(1, static_cast<int64_t>(id));
+  if (!st.executeStep()) return false;
+  const std::int64_t seq = st.getColumn(0).getInt64();
+  const std::string body = st.getColumn(1).getString(), prev = st.getColumn(2).getString(),
+                    hash = st.getColumn(3).getString();
+  if (run_body(db, id) != body || ledger_entry_hash(seq, "verify", id, body, prev) != hash) return false;
+  SQLite::Statement before(db, "SELECT entry_hash FROM ledger WHERE seq = ?");
+  before.bind(1, static_cast<int64_t>(seq - 1));
+  return before.executeStep() ? before.getColumn(0).getString() == prev : (seq == 1 && prev == kZeroHash);
 }
 
 bool valid_release_name(const std::string& name) {
@@ -1032,6 +1067,19 @@ Result<std::int64_t> Store::record_verification(const VerificationRun& run) {
       res.exec();
       res.reset();
     }
+    SQLite::Statement ans(*db_,
+                          "INSERT INTO verify_answer (run_id, obligation, cache_key, answer, cached_from) "
+                          "VALUES (?, ?, ?, ?, ?)");
+    for (const VerificationResult& r : run.results) {
+      if (!r.cache_key || !r.answer) continue;
+      ans.bind(1, static_cast<int64_t>(id));
+      ans.bind(2, r.obligation);
+      ans.bind(3, *r.cache_key);
+      ans.bind(4, *r.answer);
+      bind_optional(ans, 5, r.cached_from);
+      ans.exec();
+      ans.reset();
+    }
     SQLite::Statement mut(*db_,
                           "INSERT INTO mutation_result (run_id, mutant, op, site, status, killed_by, restating_only, "
                           "summary, witness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -1213,6 +1261,8 @@ void audit_types(Audit& a) {
       {"verify_result", "verify_result rowid",
        {{"run_id", integer}, {"obligation", text}, {"verdict", text}, {"millis", "'real'"}, {"core", opt_text},
         {"counterexample", opt_text}, {"detail", opt_text}, {"location", opt_text}}},
+      {"verify_answer", "verify_answer rowid",
+       {{"run_id", integer}, {"obligation", text}, {"cache_key", text}, {"answer", text}, {"cached_from", opt_text}}},
       {"mutation_result", "mutation_result rowid",
        {{"run_id", integer}, {"mutant", text}, {"op", text}, {"site", text}, {"status", text}, {"killed_by", text},
         {"restating_only", integer}, {"summary", text}, {"witness", opt_text}}},
@@ -1479,6 +1529,30 @@ void audit_signatures(Audit& a, const std::vector<Entry>& entries) {
 }
 
 }  // namespace
+
+Result<std::optional<StoredAnswer>> Store::cached_answer(const std::string& cache_key) {
+  return guarded(path_, [&]() -> Result<std::optional<StoredAnswer>> {
+    if (!has_table(*db_, "verify_answer")) return std::optional<StoredAnswer>{};
+    SQLite::Statement st(*db_, "SELECT run_id, answer, cached_from FROM verify_answer WHERE cache_key = ? "
+                               "ORDER BY run_id DESC");
+    st.bind(1, cache_key);
+    while (st.executeStep()) {
+      const std::int64_t run = st.getColumn(0).getInt64();
+      auto [at, fresh] = run_trusted_.try_emplace(run, false);
+      if (fresh) at->second = run_matches_ledger(*db_, run);
+      if (at->second)
+        return std::optional<StoredAnswer>{StoredAnswer{run, st.getColumn(1).getString(), column_text(st.getColumn(2))}};
+    }
+    return std::optional<StoredAnswer>{};
+  });
+}
+
+std::vector<std::int64_t> Store::untrusted_runs() const {
+  std::vector<std::int64_t> out;
+  for (const auto& [run, trusted] : run_trusted_)
+    if (!trusted) out.push_back(run);
+  return out;
+}
 
 Result<AuditReport> Store::audit(const AuditOptions& options) {
   return guarded(path_, [&]() -> Result<AuditReport> {

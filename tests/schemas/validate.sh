@@ -29,7 +29,7 @@ run() {
 
 # The outputs, grouped by the schema they must follow (one folder per schema).
 schemas=(kb-verify-report kb-diff kb-test-report kb-recommendation kb-recommendation-line kb-recommendation-summary kb-dossier
-         kb-readings kb-advice)
+         kb-readings kb-advice kb-verify-shard)
 for s in "${schemas[@]}"; do mkdir -p "$work/$s"; done
 out=$work
 
@@ -73,6 +73,12 @@ run 0 "$bin/kb" import --db "$db" tests/sarif/violated.kb --author ci --reason "
 run 0 "$bin/kb" release --db "$db" r1 --author ci
 run 1 "$bin/kb-verify" --db "$db" --release r1 --against "$work/after.kb" --format json --quiet \
       --out "$out/kb-verify-report/release.json"
+# Again: every answer reused from the run before (the proof cache).
+run 1 "$bin/kb-verify" --db "$db" --release r1 --format json --quiet --out "$out/kb-verify-report/release-cached.json"
+# Two shards of the violated guideline, and of the bundled one.
+run 1 "$bin/kb-verify" tests/sarif/violated.kb --shard 1/2 --out "$out/kb-verify-shard/violated-1.json"
+run 0 "$bin/kb-verify" tests/sarif/violated.kb --shard 2/2 --out "$out/kb-verify-shard/violated-2.json"
+run 0 "$bin/kb-verify" kb/guidelines --shard 1/2 --out "$out/kb-verify-shard/bundled-1.json"
 
 # kb diff: a changed answer (exit 1) and a rule set against itself (exit 0).
 run 1 sh -c "\"$bin/kb\" diff tests/sarif/violated.kb \"$work/after.kb\" --format json >\"$out/kb-diff/changed.json\""
@@ -152,6 +158,11 @@ node -e '
   if (!read("kb-verify-report/release.json").obligations.some(o => o.rests_on.some(r => Number.isInteger(r.version))))
     problems.push("the release report has no numbered version");
   if (!read("kb-dossier/r2.json").diff) problems.push("the r2 dossier has no diff");
+  if (!read("kb-verify-report/release-cached.json").obligations.some(o => o.cached_from === "run 1"))
+    problems.push("the second release report reuses no answer");
+  const shard = read("kb-verify-shard/violated-1.json").obligations.concat(read("kb-verify-shard/violated-2.json").obligations);
+  if (!shard.some(o => o.answer && o.answer.witness && o.answer.deciding) || !shard.some(o => o.answer && o.answer.core))
+    problems.push("the shards keep no witness with deciding facts, or no core");
   if (!read("kb-test-report/vignettes.json").coverage) problems.push("no coverage part");
   if (!read("kb-recommendation/conflict.json").conflicts.length) problems.push("no conflict");
   const lines = fs.readdirSync(d + "/kb-recommendation-line").map(f => read("kb-recommendation-line/" + f));

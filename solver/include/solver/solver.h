@@ -97,6 +97,23 @@ struct RuleSet {
   std::vector<int> only;          ///< rule indexes, when !all
 };
 
+/** The items a query's answer can depend on: its slice (docs/architecture.md,
+    "Slicing"), by index into the guideline's item lists. */
+struct SliceItems {
+  bool everything = false;  ///< not sliced (slicing off, or the domain empty or undecided): the whole guideline
+  /// @var facts
+  /// The facts of the slice, sorted (empty when `everything`).
+  /// @var params
+  /// The parameters of the slice, sorted.
+  /// @var constraints
+  /// The domain constraints of the slice, sorted.
+  /// @var rules
+  /// The rules of the slice, sorted.
+  /// @var actions
+  /// The actions whose answers the slice defines, sorted.
+  std::vector<int> facts, params, constraints, rules, actions;
+};
+
 /** A Z3 context and incremental solver holding one guideline's encoding.
     Queries push, check under the tracking literals and pop. */
 class Solver {
@@ -117,8 +134,9 @@ class Solver {
       A Sat answer carries the witness `model` except for PremiseHolds and
       FailsWithoutRules, whose witnesses nobody replays (building a model
       costs more than deciding these small queries). With `fixed_params`
-      (one value per parameter) the parameters take those values instead of
-      ranging over their allowed values. */
+      (one value per parameter) the parameters the query can depend on
+      (params_read) take those values instead of ranging over their allowed
+      values; the others keep their release values in the witness. */
   Answer ask(Query q, int index, const std::vector<std::int64_t>* fixed_params = nullptr);
 
   /** Whether the premise of property `p` (an implication) can hold while
@@ -165,6 +183,17 @@ class Solver {
       nullopt when a check is unknown or the witness does not satisfy it. */
   std::optional<std::vector<FactRange>> deciding_facts(Query q, int index, const kb::Patient& witness,
                                         const std::vector<std::int64_t>& params, const std::vector<int>& keep_last);
+
+  /** The slice every question about query `q` and item `index` is checked
+      within (ask, values_where, deciding_facts; with `read_rule` >= 0 also
+      that rule's facts, as premise_outside_rule(index, read_rule) reads):
+      an answer depends on these items and on nothing else. */
+  SliceItems slice(Query q, int index, int read_rule = -1);
+
+  /** Sets every fact of `witness` and parameter of `params` outside `sl` to
+      the completing patient's value, as a fresh answer's witness over that
+      slice gets them (nothing changes when `sl.everything`). */
+  void complete(const SliceItems& sl, kb::Patient& witness, std::vector<std::int64_t>& params);
 
   /** Z3's version string ("4.8.12"). */
   static std::string z3_version();

@@ -4,6 +4,8 @@
 // typed item references; text is made by the report library.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -126,7 +128,27 @@ struct Obligation {
   int query_index = -1;                ///< the item the query is about
   solver::Verdict answer = solver::Verdict::Unknown;  ///< what the solver said
   std::optional<kb::ItemRef> waived_by;  ///< Waived: the waiver item that keeps the finding
+  /** A hash of everything the solver's answers about this obligation can
+      depend on (verify/cache.h, cache_key); empty for what is derived, not
+      asked (uncovered rules, waivers, tests). */
+  std::string cache_key;
+  /** Set when the answers were reused from an earlier result instead of
+      asked ("run 12", "shard 2/4"); the witness was still replayed. */
+  std::optional<std::string> cached_from;
+  /** The answers to keep for later runs (verify/cache.h, encode_answer);
+      empty when they are not to be reused: unknown, or a disagreement. */
+  std::string cache_answer;
 };
+
+/** An earlier answer found under a cache key. */
+struct CachedAnswer {
+  std::string origin;  ///< where it comes from, for Obligation::cached_from ("run 12")
+  std::string answer;  ///< what encode_answer() wrote
+};
+
+/** Finds the answer stored under a cache key, or nullopt. Called from every
+    worker thread of a run: it must be thread-safe. */
+using CacheLookup = std::function<std::optional<CachedAnswer>(const std::string& key)>;
 
 /** What to check. */
 struct Options {
@@ -142,6 +164,20 @@ struct Options {
   /** Workers checking obligations at once, each with its own solver
       context; the report is the same, in the same order, for any number. */
   unsigned jobs = 1;
+  /** Reuses the answers found under an obligation's cache key instead of
+      asking the solver (docs/kb-verify.md, "Proof cache"); null asks all. */
+  CacheLookup cache;
+  /** Part of every cache key: the build of the tool, so that answers of
+      another build are never reused. */
+  std::string tool_id;
+  /// @var shard
+  /// Checks only the obligations of share `shard` (1-based) of `shards`, by
+  /// subject index, and leaves out what needs every obligation's answer
+  /// (uncovered rules, waivers): a shard's answers are merged by a run that
+  /// reuses them (docs/kb-verify.md, "Sharding").
+  /// @var shards
+  /// How many shares the obligations are split into (1: all in one run).
+  unsigned shard = 1, shards = 1;
 };
 
 /** All obligations of one run. */

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -223,6 +224,20 @@ struct VerificationResult {
   std::optional<std::string> location;        ///< JSON {file, line, column, end_line, end_column} of the finding
   std::optional<std::string> counterexample;  ///< JSON patient
   std::string detail;                         ///< the one-line message
+  /// @var cache_key
+  /// The obligation's cache key (verify::Obligation::cache_key), when its answers are kept (schema: verify_answer).
+  /// @var answer
+  /// With `cache_key`: the answers to reuse (verify::Obligation::cache_answer).
+  /// @var cached_from
+  /// With `cache_key`: where the run took a reused answer from ("run 12"); nullopt when the run computed it.
+  std::optional<std::string> cache_key, answer, cached_from;
+};
+
+/** An answer kept under a cache key (schema: verify_answer). */
+struct StoredAnswer {
+  std::int64_t run = 0;  ///< the verification run that stored it
+  std::string answer;    ///< the answers, as verify::encode_answer wrote them
+  std::optional<std::string> cached_from;  ///< where that run took them from, when it reused them ("run 9")
 };
 
 /** One mutant's verdict, as kb-verify --mutate stores it (schema: mutation_result). */
@@ -359,6 +374,16 @@ class Store {
       @return the run id; BadInput for an unknown release */
   Result<std::int64_t> record_verification(const VerificationRun& run);
 
+  /** The newest answer stored under `cache_key` by a run whose records still
+      match its ledger entry (its body hash and entry hash recomputed, as
+      `kb audit` does; each run is checked once per Store): an answer of a
+      run that fails the check is never returned.
+      @return nullopt when no trusted run stored one */
+  Result<std::optional<StoredAnswer>> cached_answer(const std::string& cache_key);
+
+  /** The runs cached_answer() found altered since written (their answers are not reused). */
+  std::vector<std::int64_t> untrusted_runs() const;
+
   /** Checks everything the store keeps: SQLite's `PRAGMA integrity_check`
       and foreign keys; the schema (every table, index, view and trigger
       against the definitions the migrations create); every item version
@@ -378,6 +403,7 @@ class Store {
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
   bool read_only_ = false;
+  std::map<std::int64_t, bool> run_trusted_;  // cached_answer(): runs checked against the ledger
 };
 
 /** Number of migrations this build knows (the schema version it writes). */
