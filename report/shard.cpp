@@ -14,6 +14,9 @@ nlohmann::json shard_to_json(const Report& r, const ShardInfo& info) {
     if (!o.cache_answer.empty()) j["answer"] = nlohmann::json::parse(o.cache_answer);
     obligations.push_back(std::move(j));
   }
+  nlohmann::json kept = nlohmann::json::array();
+  for (const Kept& k : r.kept)
+    kept.push_back({{"name", k.name}, {"cache_key", k.key}, {"answer", nlohmann::json::parse(k.answer)}});
   return {{"schema", "kb-verify-shard/1"},
           {"shard", info.shard},
           {"shards", info.shards},
@@ -23,7 +26,8 @@ nlohmann::json shard_to_json(const Report& r, const ShardInfo& info) {
           {"readings", info.readings},
           {"slicing", info.slicing},
           {"only", info.only},
-          {"obligations", obligations}};
+          {"obligations", obligations},
+          {"kept", kept}};
 }
 
 std::optional<ShardFile> read_shard(const std::string& path, std::string& error) {
@@ -55,6 +59,8 @@ std::optional<ShardFile> read_shard(const std::string& path, std::string& error)
       else if (o.contains("cache_key"))
         f.undecided.push_back(o.at("id").get<std::string>());
     }
+    for (const nlohmann::json& k : j.at("kept"))
+      f.answers[k.at("cache_key").get<std::string>()] = k.at("answer").dump();
   } catch (const nlohmann::json::exception& x) {
     error = path + ": malformed shard file: " + x.what();
     return std::nullopt;

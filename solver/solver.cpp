@@ -348,10 +348,20 @@ struct Slice {
   std::vector<bool> has_fact, has_param, has_rule, has_action;  // membership, sized to the guideline
 };
 
-struct Solver::Impl {
+// The Z3 context, the guideline's encoding and the context's watchdog: made
+// when a query first needs Z3 (a run whose answers are all reused, with a
+// known completing patient, never makes one).
+struct Z3Part {
   z3::context ctx;
   Encoding e;
   Watchdog dog;
+  Z3Part(const Guideline& g, unsigned timeout_ms) : ctx(), e(ctx, g, "", true), dog(ctx, timeout_ms) {}
+};
+
+struct Solver::Impl {
+  const Guideline& g;
+  unsigned timeout_ms;
+  std::unique_ptr<Z3Part> z3part;
   bool slicing;
   // Variables are facts (0..F-1) then parameters (F..F+P-1).
   std::vector<std::vector<int>> rule_vars, constraint_vars, var_constraints, action_rules;
@@ -367,8 +377,7 @@ struct Solver::Impl {
   std::vector<std::int64_t> rest_params;
   int rest_state = 0;
 
-  Impl(const Guideline& g, unsigned timeout_ms, bool slice)
-      : ctx(), e(ctx, g, "", true), dog(ctx, timeout_ms), slicing(slice) {
+  Impl(const Guideline& guideline, unsigned timeout, bool slice) : g(guideline), timeout_ms(timeout), slicing(slice) {
     const int nf = static_cast<int>(g.facts.size());
     auto vars_of = [&](kb::ItemRef root) {
       std::vector<int> out;
@@ -391,6 +400,11 @@ struct Solver::Impl {
     }
   }
 
+  Z3Part& z() {
+    if (!z3part) z3part = std::make_unique<Z3Part>(g, timeout_ms);
+    return *z3part;
+  }
+
   static z3::params solver_params(z3::context& ctx) {
     z3::params p(ctx);
     p.set("core.minimize", true);
@@ -398,6 +412,9 @@ struct Solver::Impl {
   }
 
   z3::solver& full_solver() {
+    Z3Part& z3 = z();
+    auto& ctx = z3.ctx;
+    auto& e = z3.e;
     if (!full) {
       full = std::make_unique<z3::solver>(ctx);
       full->set(solver_params(ctx));
@@ -420,7 +437,6 @@ struct Solver::Impl {
   // The cone of influence itself (whether or not queries are sliced).
   Slice cone(std::vector<int> vars, const std::vector<int>& actions, bool rules) {
     Slice sl;
-    const Guideline& g = e.g;
     const std::size_t nf = g.facts.size();
     sl.has_fact.assign(nf, false), sl.has_param.assign(g.params.size(), false);
     sl.has_rule.assign(g.rules.size(), false), sl.has_action.assign(g.actions.size(), false);
@@ -459,7 +475,6 @@ struct Solver::Impl {
   // The slice of query `q` about item `index` (`extra_vars` also read); its
   // cone when `whole_cone`, whether or not queries are sliced.
   Slice slice_for(Query q, int index, std::vector<int> extra_vars = {}, bool whole_cone = false) {
-    const Guideline& g = e.g;
     std::vector<int> actions;
     bool rules = true;
     auto read = [&](kb::ItemRef root) {
@@ -489,6 +504,10 @@ struct Solver::Impl {
   bool completion_ready() {
     if (rest_state != 0) return rest_state > 0;
     rest_state = -1;
+    Z3Part& z3 = z();
+    auto& ctx = z3.ctx;
+    auto& e = z3.e;
+    auto& dog = z3.dog;
     z3::solver s(ctx);
     for (const z3::expr& b : e.fact_bounds) s.add(b);
     for (const z3::expr& c : e.constraint_defs) s.add(c);
@@ -507,6 +526,9 @@ struct Solver::Impl {
   // The solver holding slice `sl`'s definitions: one solver, the current
   // slice in its first scope (consecutive queries on one slice share it).
   z3::solver& solver_for(const Slice& sl) {
+    Z3Part& z3 = z();
+    auto& ctx = z3.ctx;
+    auto& e = z3.e;
     if (sl.everything) return full_solver();
     std::vector<int> key;
     for (const auto* part : {&sl.facts, &sl.params, &sl.constraints, &sl.rules, &sl.actions}) {
@@ -535,6 +557,10 @@ struct Solver::Impl {
 
   // Checks `query` under slice `sl`'s constraints and the chosen rules of it.
   Answer check(const z3::expr& query, const RuleSet* rules, const Slice& sl, bool want_model = true) {
+    Z3Part& z3 = z();
+    auto& ctx = z3.ctx;
+    auto& e = z3.e;
+    auto& dog = z3.dog;
     z3::expr_vector assumptions(ctx);
     auto assume = [&](const std::vector<z3::expr>& lits, const std::vector<int>& which) {
       if (sl.everything)
@@ -555,6 +581,8 @@ struct Solver::Impl {
   // model, the rest from the completing patient; with every rule assumed,
   // the rules' answer over the slice (marked in outcome_rules/_actions).
   void witness(const z3::model& m, bool all_rules, const Slice& sl, Answer& ans) {
+    Z3Part& z3 = z();
+    auto& e = z3.e;
     if (sl.everything) {
       ans.model = e.patient(m);
       ans.params = e.param_values(m);
@@ -603,7 +631,7 @@ Solver::~Solver() = default;
 Answer Solver::ask(Query q, int index, const std::vector<std::int64_t>* fixed_params) {
   return guarded([&] {
     RuleSet all;
-    auto [query, with_rules] = impl_->e.query(q, index);
+    auto [query, with_rules] = impl_->z().e.query(q, index);
     std::vector<int> fixed_vars;  // the parameters a fixed value pins are read
     if (fixed_params) {
       // Only those in the cone: no other can change the answer, and pinning
@@ -612,11 +640,11 @@ Answer Solver::ask(Query q, int index, const std::vector<std::int64_t>* fixed_pa
       std::vector<int> pinned = cone.params;
       if (!impl_->slicing || !impl_->completion_ready()) {
         pinned.clear();
-        for (std::size_t i = 0; i < impl_->e.params.size(); ++i) pinned.push_back(static_cast<int>(i));
+        for (std::size_t i = 0; i < impl_->z().e.params.size(); ++i) pinned.push_back(static_cast<int>(i));
       }
       for (int i : pinned) {
-        query = query && impl_->e.params[i] == impl_->ctx.int_val(fixed_params->at(i));
-        fixed_vars.push_back(static_cast<int>(impl_->e.facts.size()) + i);
+        query = query && impl_->z().e.params[i] == impl_->z().ctx.int_val(fixed_params->at(i));
+        fixed_vars.push_back(static_cast<int>(impl_->z().e.facts.size()) + i);
       }
     }
     bool witness = q != Query::PremiseHolds && q != Query::FailsWithoutRules;
@@ -626,14 +654,14 @@ Answer Solver::ask(Query q, int index, const std::vector<std::int64_t>* fixed_pa
 
 Answer Solver::prove_property(int p, const RuleSet& rules) {
   return guarded([&] {
-    return impl_->check(!impl_->e.translate(*impl_->e.g.properties.at(p).expr), &rules,
+    return impl_->check(!impl_->z().e.translate(*impl_->z().e.g.properties.at(p).expr), &rules,
                         impl_->slice_for(Query::PropertyFails, p));
   });
 }
 
 Answer Solver::premise_outside_rule(int p, int r) {
   return guarded([&] {
-    Encoding& m = impl_->e;
+    Encoding& m = impl_->z().e;
     const Expr& e = *m.g.properties.at(p).expr;
     if (e.op != Op::Implies) throw Error("property " + m.g.properties[p].name + " is not an implication");
     return impl_->check(m.translate(*e.args[0]) && !m.conds.at(r), nullptr,
@@ -643,7 +671,7 @@ Answer Solver::premise_outside_rule(int p, int r) {
 
 kb::Outcome Solver::outcome_for(const kb::Patient& patient, const std::vector<std::int64_t>* param_values) {
   return guarded([&] {
-    Encoding& m = impl_->e;
+    Encoding& m = impl_->z().e;
     z3::expr_vector fixed(m.ctx);
     for (std::size_t i = 0; i < m.params.size(); ++i)
       fixed.push_back(m.params[i] == m.ctx.int_val(param_values ? param_values->at(i) : m.g.params[i].param_value));
@@ -655,7 +683,7 @@ kb::Outcome Solver::outcome_for(const kb::Patient& patient, const std::vector<st
     z3::solver& s = impl_->full_solver();
     s.push();
     s.add(z3::mk_and(fixed));
-    if (impl_->dog.run([&] { return s.check(); }) != z3::sat) {
+    if (impl_->z().dog.run([&] { return s.check(); }) != z3::sat) {
       s.pop();
       throw Error("the encoding has no model for a fixed patient (invalid patient or translator bug)");
     }
@@ -758,7 +786,7 @@ std::vector<SearchFact> search_facts(const Encoding& e, const kb::Patient& p, co
 std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index, const kb::Patient& witness,
                                               const std::vector<std::int64_t>& params, const std::vector<int>& keep_last) {
   return guarded([&]() -> std::optional<std::vector<FactRange>> {
-    Encoding& m = impl_->e;
+    Encoding& m = impl_->z().e;
     auto asked = m.query(q, index);  // not a structured binding: the lambda below captures it (clang 14)
     const z3::expr& query = asked.first;
     const bool with_rules = asked.second;
@@ -793,6 +821,20 @@ SliceItems Solver::slice(Query q, int index, int read_rule) {
   });
 }
 
+std::optional<kb::Patient> Solver::completion() {
+  return guarded([&]() -> std::optional<kb::Patient> {
+    if (!impl_->completion_ready()) return std::nullopt;
+    return impl_->rest;
+  });
+}
+
+void Solver::use_completion(kb::Patient patient) {
+  impl_->rest = std::move(patient);
+  impl_->rest_params.clear();
+  for (const kb::Item& p : impl_->g.params) impl_->rest_params.push_back(p.param_value);
+  impl_->rest_state = 1;
+}
+
 void Solver::complete(const SliceItems& sl, kb::Patient& witness, std::vector<std::int64_t>& params) {
   if (sl.everything || !impl_->completion_ready()) return;
   std::vector<bool> keep_fact(impl_->rest.size(), false), keep_param(impl_->rest_params.size(), false);
@@ -810,7 +852,7 @@ std::vector<int> Solver::params_read(Query q, int index) {
 
 ParamValues Solver::values_where(Query q, int index, int param) {
   return guarded([&] {
-    Encoding& m = impl_->e;
+    Encoding& m = impl_->z().e;
     const kb::Item& p = m.g.params.at(param);
     const z3::expr& x = m.params.at(param);
     auto asked = m.query(q, index);  // not a structured binding: the lambda below captures it (clang 14)
@@ -877,7 +919,7 @@ std::string comment(const std::string& text) {
 
 std::string Solver::smt2(Query q, int index, const std::vector<std::string>& comments) {
   return guarded([&] {
-    Encoding& m = impl_->e;
+    Encoding& m = impl_->z().e;
     const Guideline& g = m.g;
     auto [query, with_rules] = m.query(q, index);
     std::string out;

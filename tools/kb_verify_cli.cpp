@@ -71,10 +71,9 @@ std::vector<VerificationResult> results_of(const verify::Report& report, const G
     r.location = verify::location_json(verify::location_of(o, g)).dump();
     if (o.witness) r.counterexample = patient_to_json(g, *o.witness).dump();
     r.detail = o.message;
-    if (!o.cache_answer.empty()) {
+    if (!o.cache_answer.empty() && !o.cached_from) {  // a reused answer stays with the run that computed it
       r.cache_key = o.cache_key;
       r.answer = o.cache_answer;
-      r.cached_from = o.cached_from;
     }
     out.push_back(std::move(r));
   }
@@ -121,6 +120,7 @@ bool record(Store& store, const Args& a, const verify::Report& report, const ver
   run.z3_version = report.z3_version;
   run.exit_code = code;
   run.results = results_of(report, g);
+  for (const verify::Kept& k : report.kept) run.kept.push_back({k.name, k.key, k.answer});
   auto stored = store.record_verification(run);
   if (!stored) err << "kb-verify: results not stored: " << stored.error().render() << "\n";
   return static_cast<bool>(stored);
@@ -253,10 +253,11 @@ int recheck(const std::string& dir, const std::vector<std::string>& trust, std::
 // hash of its executable, so that no other build's answers are reused.
 const std::string& tool_id() {
   static const std::string id = [] {
-    std::ifstream in("/proc/self/exe", std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    return std::string("kb-verify ") + kToolVersion + " build " + kb::sha256_hex(bytes.str()).substr(0, 16);
+    std::ifstream in("/proc/self/exe", std::ios::binary | std::ios::ate);
+    std::string bytes(static_cast<std::size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
+    in.seekg(0);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return std::string("kb-verify ") + kToolVersion + " build " + kb::sha256_hex(bytes).substr(0, 16);
   }();
   return id;
 }
@@ -450,7 +451,7 @@ int verify_rule_set(const Args& a, LoadedRuleSet& loaded, const Merged* merged, 
       auto found = store->cached_answer(key);
       if (!found || !found.value()) return std::nullopt;
       const StoredAnswer& s = *found.value();
-      return verify::CachedAnswer{s.cached_from.value_or("run " + std::to_string(s.run)), s.answer};
+      return verify::CachedAnswer{"run " + std::to_string(s.run), s.answer};
     };
   }
   auto only = resolve_only(a.only, g, err);

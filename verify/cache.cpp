@@ -78,6 +78,25 @@ std::string CacheKeys::key(const std::string& kind, ItemRef subject, const solve
   return kb::sha256_hex(text);
 }
 
+std::string CacheKeys::completion_key() {
+  std::vector<ItemRef> roots;
+  for (int f = 0; f < static_cast<int>(g_.facts.size()); ++f) roots.push_back({ItemKind::Fact, f});
+  for (int p = 0; p < static_cast<int>(g_.params.size()); ++p) roots.push_back({ItemKind::Param, p});
+  for (int c = 0; c < static_cast<int>(g_.constraints.size()); ++c) roots.push_back({ItemKind::Constraint, c});
+  std::vector<const std::string*> lines;
+  for (ItemRef r : kb::dependency_closure(g_, roots)) lines.push_back(&line(r));
+  std::sort(lines.begin(), lines.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+  std::string text = head_ + "completion\n";
+  for (const std::string* l : lines) text += *l;
+  return kb::sha256_hex(text);
+}
+
+std::string encode_completion(const kb::Guideline& g, const kb::Patient& p) {
+  json facts = json::object();
+  for (std::size_t f = 0; f < g.facts.size() && f < p.size(); ++f) facts[g.facts[f].name] = p[f];
+  return json{{"verdict", "sat"}, {"witness", facts}, {"params", json::object()}}.dump();
+}
+
 std::string encode_answer(const kb::Guideline& g, const Obligation& o, const solver::SliceItems& slice) {
   json j = {{"verdict", verdict_name(o.answer)}};
   if (o.answer == solver::Verdict::Unsat) {

@@ -108,6 +108,7 @@ class Harness {
       : g_(encoded), replayed_(replayed), opt_(o), rec_(replayed), s_(encoded, o.timeout_ms, o.slicing),
         keys_(encoded, o.tool_id) {
     for (const kb::Item& p : replayed.params) release_params_.push_back(p.param_value);
+    prepare_completion();
   }
 
   Report run() {
@@ -121,6 +122,7 @@ class Harness {
         for (int w = 0; w < count(g_.waivers); ++w) waiver(w);
     }
     for (Obligation& o : report_.obligations) keep_answer(o), drop_replay_witness(o);
+    keep_completion();
     for (Obligation& o : report_.obligations) trace(o);
     if (opt_.readings) other_readings();
     report_.total_millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -174,6 +176,7 @@ class Harness {
       covered_.insert(w->covered_.begin(), w->covered_.end());
       reading_only_.insert(w->reading_only_.begin(), w->reading_only_.end());
       single_rule_proofs_.insert(w->single_rule_proofs_.begin(), w->single_rule_proofs_.end());
+      asked_ |= w->asked_;
     }
     // One worker's order: properties, conflicts, rule lints, vacuity; by item within each.
     auto phase = [](Kind k) {
@@ -232,6 +235,7 @@ class Harness {
     const solver::SliceItems slice = s_.slice(q, index);
     o.cache_key = keys_.key(kind_name(o.kind), o.subject, slice);
     if (auto d = reuse(o, slice)) return d;
+    asked_ = true;
     Decided d{s_.ask(q, index), {}};
     o.answer = d.answer.verdict;
     o.millis = d.answer.millis;
@@ -304,6 +308,28 @@ class Harness {
     if (a->verdict == solver::Verdict::Unsat) o.rests_on = a->core;
     hit_ = std::move(a);
     return d;
+  }
+
+  // The completing patient: the one kept for this domain when it is still a
+  // valid patient (then a run whose answers are all reused needs no Z3),
+  // else the solver seeks one when a slice first needs it.
+  void prepare_completion() {
+    if (!opt_.slicing) return;
+    completion_key_ = keys_.completion_key();
+    if (!opt_.cache) return;
+    std::optional<CachedAnswer> c = opt_.cache(completion_key_);
+    if (!c) return;
+    std::optional<DecodedAnswer> a = decode_answer(g_, c->answer);
+    if (!a || a->verdict != solver::Verdict::Sat || !a->witness || rec_.broken_constraint(*a->witness) >= 0) return;
+    s_.use_completion(*a->witness);
+    completion_reused_ = true;
+  }
+
+  // Keeps the completing patient the solver sought for this run.
+  void keep_completion() {
+    if (!opt_.slicing || completion_reused_ || !asked_) return;
+    if (std::optional<kb::Patient> c = s_.completion())
+      report_.kept.push_back({"completion", completion_key_, encode_completion(g_, *c)});
   }
 
   // Keeps the answers of `o` for later runs (o.cache_answer), unless they
@@ -533,7 +559,7 @@ class Harness {
           o.cached_from = c->origin;
           o.cache_answer = c->answer;
         }
-    if (!o.cached_from) a = s_.premise_outside_rule(p, rule);
+    if (!o.cached_from) a = s_.premise_outside_rule(p, rule), asked_ = true;
     o.answer = a.verdict;
     o.millis = a.millis;
     if (a.verdict == solver::Verdict::Unknown)
@@ -636,6 +662,10 @@ class Harness {
         sub.lints = false;
         sub.readings = false;
         Report r = Harness(encoded, replayed, sub).run();
+        for (Kept& k : r.kept) {
+          k.name += "[" + question.name + "=" + question.fact_type.values[static_cast<std::size_t>(a)] + "]";
+          report_.kept.push_back(std::move(k));
+        }
         for (Obligation& o : r.obligations) {
           o.reading = Reading{q, a};
           o.id += "[" + question.name + "=" + question.fact_type.values[static_cast<std::size_t>(a)] + "]";
@@ -664,6 +694,9 @@ class Harness {
   std::set<int> reading_only_;  // rules dead under the chosen readings only
   std::map<int, int> single_rule_proofs_;  // property -> the one rule its proof rests on
   std::optional<DecodedAnswer> hit_;  // the reused answers of the obligation being decided
+  std::string completion_key_;        // the cache key of the completing patient
+  bool completion_reused_ = false;    // it came from the cache
+  bool asked_ = false;                // some question went to the solver
 };
 
 }  // namespace

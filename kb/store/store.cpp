@@ -306,8 +306,7 @@ std::string run_body(SQLite::Database& db, std::int64_t id) {
     any.bind(1, static_cast<int64_t>(id));
     if (any.executeStep() && any.getColumn(0).getInt64() > 0) {
       s += "answers\n";
-      SQLite::Statement st(db, "SELECT obligation, cache_key, answer, cached_from FROM verify_answer WHERE run_id = ? "
-                               "ORDER BY obligation");
+      SQLite::Statement st(db, "SELECT obligation, cache_key, answer FROM verify_answer WHERE run_id = ? ORDER BY obligation");
       st.bind(1, static_cast<int64_t>(id));
       hash_rows(s, st);
     }
@@ -1067,19 +1066,18 @@ Result<std::int64_t> Store::record_verification(const VerificationRun& run) {
       res.exec();
       res.reset();
     }
-    SQLite::Statement ans(*db_,
-                          "INSERT INTO verify_answer (run_id, obligation, cache_key, answer, cached_from) "
-                          "VALUES (?, ?, ?, ?, ?)");
-    for (const VerificationResult& r : run.results) {
-      if (!r.cache_key || !r.answer) continue;
+    SQLite::Statement ans(*db_, "INSERT INTO verify_answer (run_id, obligation, cache_key, answer) VALUES (?, ?, ?, ?)");
+    auto keep = [&](const std::string& name, const std::string& key, const std::string& answer) {
       ans.bind(1, static_cast<int64_t>(id));
-      ans.bind(2, r.obligation);
-      ans.bind(3, *r.cache_key);
-      ans.bind(4, *r.answer);
-      bind_optional(ans, 5, r.cached_from);
+      ans.bind(2, name);
+      ans.bind(3, key);
+      ans.bind(4, answer);
       ans.exec();
       ans.reset();
-    }
+    };
+    for (const VerificationResult& r : run.results)
+      if (r.cache_key && r.answer) keep(r.obligation, *r.cache_key, *r.answer);
+    for (const KeptAnswer& k : run.kept) keep(k.name, k.cache_key, k.answer);
     SQLite::Statement mut(*db_,
                           "INSERT INTO mutation_result (run_id, mutant, op, site, status, killed_by, restating_only, "
                           "summary, witness) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -1262,7 +1260,7 @@ void audit_types(Audit& a) {
        {{"run_id", integer}, {"obligation", text}, {"verdict", text}, {"millis", "'real'"}, {"core", opt_text},
         {"counterexample", opt_text}, {"detail", opt_text}, {"location", opt_text}}},
       {"verify_answer", "verify_answer rowid",
-       {{"run_id", integer}, {"obligation", text}, {"cache_key", text}, {"answer", text}, {"cached_from", opt_text}}},
+       {{"run_id", integer}, {"obligation", text}, {"cache_key", text}, {"answer", text}}},
       {"mutation_result", "mutation_result rowid",
        {{"run_id", integer}, {"mutant", text}, {"op", text}, {"site", text}, {"status", text}, {"killed_by", text},
         {"restating_only", integer}, {"summary", text}, {"witness", opt_text}}},
@@ -1533,15 +1531,14 @@ void audit_signatures(Audit& a, const std::vector<Entry>& entries) {
 Result<std::optional<StoredAnswer>> Store::cached_answer(const std::string& cache_key) {
   return guarded(path_, [&]() -> Result<std::optional<StoredAnswer>> {
     if (!has_table(*db_, "verify_answer")) return std::optional<StoredAnswer>{};
-    SQLite::Statement st(*db_, "SELECT run_id, answer, cached_from FROM verify_answer WHERE cache_key = ? "
-                               "ORDER BY run_id DESC");
+    SQLite::Statement st(*db_, "SELECT run_id, answer FROM verify_answer WHERE cache_key = ? ORDER BY run_id DESC");
     st.bind(1, cache_key);
     while (st.executeStep()) {
       const std::int64_t run = st.getColumn(0).getInt64();
       auto [at, fresh] = run_trusted_.try_emplace(run, false);
       if (fresh) at->second = run_matches_ledger(*db_, run);
       if (at->second)
-        return std::optional<StoredAnswer>{StoredAnswer{run, st.getColumn(1).getString(), column_text(st.getColumn(2))}};
+        return std::optional<StoredAnswer>{StoredAnswer{run, st.getColumn(1).getString()}};
     }
     return std::optional<StoredAnswer>{};
   });

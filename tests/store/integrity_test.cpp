@@ -57,8 +57,8 @@ struct History {
       v.content_hash = std::string(64, 'c');
       v.tool_version = "test";
       v.z3_version = "z3";
-      v.results = {{"property:NO-MDT-WITHOUT-STAGING", "proved", 1.5, "[]", std::nullopt, std::nullopt, "ok", {}, {}, {}},
-                   {"conflict:mdt", "no-conflict", 2.0, "[]", std::nullopt, std::nullopt, "ok", {}, {}, {}}};
+      v.results = {{"property:NO-MDT-WITHOUT-STAGING", "proved", 1.5, "[]", std::nullopt, std::nullopt, "ok", {}, {}},
+                   {"conflict:mdt", "no-conflict", 2.0, "[]", std::nullopt, std::nullopt, "ok", {}, {}}};
       EXPECT_TRUE(store.value().record_verification(v).ok());
     }
     EXPECT_EQ(import(replace(v2(), "3..6", "3..7"), "dave").code, 0);

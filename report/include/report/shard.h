@@ -32,13 +32,14 @@ struct ShardInfo {
 };
 
 /** The shard file of `r`, a run of share `info`: `kb-verify-shard/1` JSON
-    with every obligation's id, status, cache key and (when kept) answer. */
+    with every obligation's id, status, cache key and (when kept) answer,
+    and the answers kept besides (Report::kept). */
 nlohmann::json shard_to_json(const Report& r, const ShardInfo& info);
 
 /** A shard file read back. */
 struct ShardFile {
   ShardInfo info;                              ///< what the shard ran
-  std::map<std::string, std::string> answers;  ///< cache key -> answer (Obligation::cache_answer)
+  std::map<std::string, std::string> answers;  ///< cache key -> answer (Obligation::cache_answer, Kept::answer)
   std::vector<std::string> undecided;          ///< ids of obligations the shard did not decide (unknown, ...)
 };
 

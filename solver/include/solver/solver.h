@@ -190,6 +190,19 @@ class Solver {
       an answer depends on these items and on nothing else. */
   SliceItems slice(Query q, int index, int read_rule = -1);
 
+  /** The completing patient: a valid patient (the parameters at their
+      release values) whose values complete every slice's witness, sought
+      with Z3 the first time it is needed. Nullopt when the domain is empty
+      or undecided (then nothing is sliced). */
+  std::optional<kb::Patient> completion();
+
+  /** Takes `patient` as the completing patient instead of seeking one (a
+      run that reuses every answer then needs no Z3 context at all).
+      @pre `patient` is a valid patient of the guideline: every fact within
+           its range and every domain constraint holding with the parameters
+           at their release values (kb::Recommender::broken_constraint) */
+  void use_completion(kb::Patient patient);
+
   /** Sets every fact of `witness` and parameter of `params` outside `sl` to
       the completing patient's value, as a fresh answer's witness over that
       slice gets them (nothing changes when `sl.everything`). */

@@ -34,6 +34,10 @@ class CacheKeys {
   std::string key(const std::string& kind, kb::ItemRef subject, const solver::SliceItems& slice,
                   const std::vector<kb::ItemRef>& extra = {});
 
+  /** The key of the completing patient (solver::Solver::completion): every
+      fact, parameter and domain constraint, and what those read. */
+  std::string completion_key();
+
  private:
   const std::string& line(kb::ItemRef r);
 
@@ -47,6 +51,10 @@ class CacheKeys {
     of the facts and parameters of `slice` (the rest is completed again on
     reuse); the failing parameter values and the deciding facts. */
 std::string encode_answer(const kb::Guideline& g, const Obligation& o, const solver::SliceItems& slice);
+
+/** The completing patient `p` of `g` as an answer: verdict "sat", every
+    fact's value as the witness (decode_answer reads it back). */
+std::string encode_completion(const kb::Guideline& g, const kb::Patient& p);
 
 /** What decode_answer() reads back, resolved against a guideline. */
 struct DecodedAnswer {

@@ -180,9 +180,20 @@ struct Options {
   unsigned shard = 1, shards = 1;
 };
 
+/** An answer kept for reuse that belongs to no obligation. */
+struct Kept {
+  std::string name;    ///< "completion" (with the reading's suffix under another reading)
+  std::string key;     ///< its cache key
+  std::string answer;  ///< the answer (verify/cache.h)
+};
+
 /** All obligations of one run. */
 struct Report {
   std::vector<Obligation> obligations;  ///< properties, conflicts, then lints (dead/redundant, vacuous, uncovered)
+  /** Kept for reuse besides the obligations' answers: the valid patient
+      that completed the slices' witnesses, per reading, when the run
+      sought it (a run that reused it, or asked nothing, keeps none). */
+  std::vector<Kept> kept;
   double total_millis = 0;              ///< wall time of the whole run, in milliseconds
   std::string z3_version;               ///< solver::Solver::z3_version() of the run
 

@@ -225,19 +225,23 @@ struct VerificationResult {
   std::optional<std::string> counterexample;  ///< JSON patient
   std::string detail;                         ///< the one-line message
   /// @var cache_key
-  /// The obligation's cache key (verify::Obligation::cache_key), when its answers are kept (schema: verify_answer).
+  /// The obligation's cache key (verify::Obligation::cache_key), when the run computed answers to keep (schema: verify_answer).
   /// @var answer
   /// With `cache_key`: the answers to reuse (verify::Obligation::cache_answer).
-  /// @var cached_from
-  /// With `cache_key`: where the run took a reused answer from ("run 12"); nullopt when the run computed it.
-  std::optional<std::string> cache_key, answer, cached_from;
+  std::optional<std::string> cache_key, answer;
+};
+
+/** An answer a run keeps that belongs to no obligation (schema: verify_answer). */
+struct KeptAnswer {
+  std::string name;       ///< e.g. "completion" (verify::Kept::name)
+  std::string cache_key;  ///< its cache key
+  std::string answer;     ///< the answer
 };
 
 /** An answer kept under a cache key (schema: verify_answer). */
 struct StoredAnswer {
   std::int64_t run = 0;  ///< the verification run that stored it
   std::string answer;    ///< the answers, as verify::encode_answer wrote them
-  std::optional<std::string> cached_from;  ///< where that run took them from, when it reused them ("run 9")
 };
 
 /** One mutant's verdict, as kb-verify --mutate stores it (schema: mutation_result). */
@@ -264,6 +268,7 @@ struct VerificationRun {
   std::string content_hash, tool_version, z3_version;
   int exit_code = 0;                        ///< the exit code kb-verify returned for the run
   std::vector<VerificationResult> results;  ///< one per obligation, in report order
+  std::vector<KeptAnswer> kept;             ///< answers kept that belong to no obligation
   std::optional<double> mutation_score;     ///< percent, when the run did mutation analysis
   std::vector<MutationRow> mutants;         ///< one per mutant, when it did
 };
