@@ -8,6 +8,7 @@
 #include "tests/common/bundled.h"
 #include "tests/common/random_guideline.h"
 #include "tests/common/random_patient.h"
+#include "tests/common/scale.h"
 
 namespace {
 
@@ -102,14 +103,16 @@ RC_GTEST_PROP(Solver, translator_agrees_with_evaluator_on_random_guidelines, (st
   }
 }
 
-// Differential (a): 10,000 random valid patients on the bundled guideline.
+// Differential (a): 10,000 random valid patients on the bundled guideline
+// (1,000 in the sanitizer suite, tests/common/scale.h).
 TEST(Solver, translator_agrees_with_recommender_on_10000_bundled_patients) {
   const kb::Guideline& g = kb::testing::bundled();
   kb::Recommender r(g);
   kb::testing::RandomPatient gen(r);
   solver::Solver s(g, 0);
   std::mt19937 rng(20261127);
-  for (int i = 0; i < 10000; ++i) {
+  const int patients = kb::testing::scaled(10000);
+  for (int i = 0; i < patients; ++i) {
     auto p = gen.draw(rng);
     ASSERT_TRUE(p.has_value()) << "no valid patient found";
     kb::Outcome want;

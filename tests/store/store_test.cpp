@@ -21,6 +21,7 @@
 #include "kb/hash/sha256.h"
 #include "kb/store/store.h"
 #include "tests/common/cli.h"
+#include "tests/common/scale.h"
 
 extern char** environ;
 
@@ -674,7 +675,7 @@ TEST(Store, concurrent_importers_lose_nothing) {
   TempDir dir;
   std::string db = dir.file("kb.sqlite");
   ASSERT_EQ(kb_run({"init"}, db).code, 0);
-  const int n = 25;
+  const int n = kb::testing::scaled(25, 10);  // imports each (10 in the sanitizer suite)
   pid_t a = importer(dir, db, "alice", n, item_a);
   pid_t b = importer(dir, db, "bob", n, item_b);
   int sa = 0, sb = 0;

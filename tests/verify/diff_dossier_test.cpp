@@ -12,6 +12,7 @@
 #include "kb/lang/parser.h"
 #include "tests/common/bundled.h"
 #include "tests/common/cli.h"
+#include "tests/common/scale.h"
 #include "verify/diff.h"
 #include "report/dossier.h"
 #include "kb/hash/sha256.h"
@@ -253,6 +254,9 @@ TEST_F(Workspace, dossier_verifies_rechecks_with_two_solvers_and_catches_tamperi
   std::string dossier = path("dossier");
   std::vector<std::string> args = kb::testing::bundled_files();
   args.insert(args.end(), {"--dossier", dossier, "--format", "json"});
+  // Scaled down (sanitizer suite): a sample of the obligations, every kind of
+  // them; the re-check runs z3 and cvc5 on each, two minutes in full.
+  for (const std::string& a : kb::testing::bundled_verify_sample()) args.push_back(a);
   CliRun v = verify_run(args);
   ASSERT_EQ(v.code, 0) << v.err;
   for (const char* f : {"index.html", "dossier.json", "MANIFEST.sha256"}) EXPECT_TRUE(fs::exists(fs::path(dossier) / f)) << f;

@@ -18,6 +18,7 @@
 #include "tests/common/cli.h"
 #include "tests/common/random_guideline.h"
 #include "tests/common/random_patient.h"
+#include "tests/common/scale.h"
 #include "verify/harness.h"
 
 namespace {
@@ -109,7 +110,8 @@ TEST(SmtExport, fact_names_that_are_smt_lib_words_and_hostile_descriptions_reche
 }
 
 // The differential soundness test: random guidelines with integer ranges up
-// to +-10^15, nested sums, enums and parameters.
+// to +-10^15, nested sums, enums and parameters. In the sanitizer suite the
+// same 30 guidelines with a tenth of the patients (tests/common/scale.h).
 TEST(DifferentialSoundness, proved_properties_hold_for_100000_patients_and_witnesses_replay) {
   std::size_t guidelines = 0, proved = 0, violated = 0, rejected = 0, checked_at_other_values = 0;
   for (std::uint32_t seed = 1; guidelines < 30 && seed < 1000; ++seed) {
@@ -130,7 +132,7 @@ TEST(DifferentialSoundness, proved_properties_hold_for_100000_patients_and_witne
     kb::testing::RandomPatient draw(rec);
     std::mt19937 rng(seed);
     std::vector<kb::Patient> patients;
-    for (int n = 0; n < 100000; ++n)
+    for (int n = 0, draws = kb::testing::scaled(100000); n < draws; ++n)
       if (auto p = draw.draw(rng)) patients.push_back(std::move(*p));
     kb::Outcome out;
     for (const verify::Obligation& o : report.obligations) {
@@ -161,7 +163,7 @@ TEST(DifferentialSoundness, proved_properties_hold_for_100000_patients_and_witne
       kb::Guideline variant = kb::with_param_values(*g, values);
       kb::Recommender vrec(variant);
       kb::testing::RandomPatient vdraw(vrec);
-      for (int n = 0; n < 10000; ++n) {
+      for (int n = 0, draws = kb::testing::scaled(10000); n < draws; ++n) {
         auto p = vdraw.draw(rng);
         if (!p) continue;
         vrec.evaluate(*p, out);
