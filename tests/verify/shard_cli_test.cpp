@@ -77,21 +77,26 @@ TEST(ProofCacheCli, a_second_run_reuses_every_answer_and_says_from_which_run) {
 TEST(ProofCacheCli, answers_of_a_run_altered_behind_the_ledger_are_not_reused) {
   kb::testing::TempDir dir;
   const std::string db = bundled_db(dir);
-  ASSERT_EQ(run_kb_verify({"--db", db, "--quiet"}).code, 0);  // run 1
-  ASSERT_EQ(run_kb_verify({"--db", db, "--quiet"}).code, 0);  // run 2 keeps run 1's answers again
+  const std::string before = dir.file("before.json"), after = dir.file("after.json"), later = dir.file("later.json");
+  ASSERT_EQ(run_kb_verify({"--db", db, "--format", "json", "--out", before, "--quiet"}).code, 0);  // run 1 computes
+  ASSERT_EQ(run_kb_verify({"--db", db, "--quiet"}).code, 0);  // run 2 reuses, keeps nothing of its own
   {
-    // Someone turns a violation into a proof in run 2's kept answers.
+    // Someone turns every kept answer of run 1 into a proof with an empty core.
     SQLite::Database sql(db, SQLite::OPEN_READWRITE);
     sql.exec("DROP TRIGGER verify_answer_no_update");
-    sql.exec("UPDATE verify_answer SET answer = '{\"verdict\":\"unsat\",\"core\":[]}' WHERE run_id = 2");
+    sql.exec("UPDATE verify_answer SET answer = '{\"verdict\":\"unsat\",\"core\":[]}' WHERE run_id = 1");
   }
-  const std::string out = dir.file("after.json");
-  kb::testing::CliRun r = run_kb_verify({"--db", db, "--format", "json", "--out", out, "--quiet"});
+  kb::testing::CliRun r = run_kb_verify({"--db", db, "--format", "json", "--out", after, "--quiet"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("run 2 no longer match the ledger"), std::string::npos) << r.err;
-  for (const auto& [id, from] : origins(read_json(out)))
-    EXPECT_TRUE(from.empty() || from == "run 1") << id << " reused from " << from;
+  EXPECT_NE(r.err.find("the stored results of run 1 no longer match the ledger"), std::string::npos) << r.err;
+  for (const auto& [id, from] : origins(read_json(after))) EXPECT_EQ(from, "") << id << " reused from " << from;
+  EXPECT_EQ(statuses(read_json(after)), statuses(read_json(before)));
   EXPECT_NE(run_kb({"audit", "--db", db}).code, 0);
+  // The next run reuses what run 3 computed again.
+  ASSERT_EQ(run_kb_verify({"--db", db, "--format", "json", "--out", later, "--quiet"}).code, 0);
+  std::size_t from_run3 = 0;
+  for (const auto& [id, from] : origins(read_json(later))) from_run3 += from == "run 3";
+  EXPECT_GT(from_run3, 300u);
 }
 
 TEST(ProofCacheCli, a_changed_rule_is_checked_again_and_the_rest_reused) {
