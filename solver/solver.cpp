@@ -472,9 +472,21 @@ struct Solver::Impl {
     return sl;
   }
 
+  // What a query's cone grows from: the variables it reads, the actions
+  // whose atoms it mentions, and whether those actions' rules belong to it.
+  struct Seed {
+    std::vector<int> vars, actions;
+    bool rules = true;
+  };
+
   // The slice of query `q` about item `index` (`extra_vars` also read); its
   // cone when `whole_cone`, whether or not queries are sliced.
   Slice slice_for(Query q, int index, std::vector<int> extra_vars = {}, bool whole_cone = false) {
+    Seed s = seed_for(q, index, std::move(extra_vars));
+    return whole_cone ? cone(std::move(s.vars), s.actions, s.rules) : slice(std::move(s.vars), s.actions, s.rules);
+  }
+
+  Seed seed_for(Query q, int index, std::vector<int> extra_vars) {
     std::vector<int> actions;
     bool rules = true;
     auto read = [&](kb::ItemRef root) {
@@ -492,7 +504,53 @@ struct Solver::Impl {
       case Query::RuleFires: read({kb::ItemKind::Rule, index}), rules = false; break;
       case Query::RuleMatters: read({kb::ItemKind::Rule, index}), actions.push_back(g.rules.at(index).action_index); break;
     }
-    return whole_cone ? cone(std::move(extra_vars), actions, rules) : slice(std::move(extra_vars), actions, rules);
+    return {std::move(extra_vars), std::move(actions), rules};
+  }
+
+  // cone() as sorted item lists, in time proportional to the cone (marks
+  // kept between calls and cleared after each), not to the guideline: the
+  // slice a cache key covers, asked for every obligation of a run.
+  std::vector<char> mark_var, mark_rule, mark_action, mark_constraint;
+  SliceItems cone_items(Seed s) {
+    const int nf = static_cast<int>(g.facts.size());
+    mark_var.resize(g.facts.size() + g.params.size()), mark_rule.resize(g.rules.size());
+    mark_action.resize(g.actions.size()), mark_constraint.resize(g.constraints.size());
+    SliceItems out;
+    std::vector<int> vars_seen;
+    for (int a : s.actions) {
+      if (mark_action[a]) continue;
+      mark_action[a] = 1;
+      out.actions.push_back(a);
+      if (!s.rules) continue;
+      for (int r : action_rules[a]) {
+        if (!mark_rule[r]) mark_rule[r] = 1, out.rules.push_back(r);
+        s.vars.insert(s.vars.end(), rule_vars[r].begin(), rule_vars[r].end());
+      }
+    }
+    for (int c : free_constraints)
+      if (!mark_constraint[c]) mark_constraint[c] = 1, out.constraints.push_back(c);
+    while (!s.vars.empty()) {
+      const int v = s.vars.back();
+      s.vars.pop_back();
+      if (mark_var[v]) continue;
+      mark_var[v] = 1;
+      vars_seen.push_back(v);
+      for (int c : var_constraints[v]) {
+        if (mark_constraint[c]) continue;
+        mark_constraint[c] = 1;
+        out.constraints.push_back(c);
+        s.vars.insert(s.vars.end(), constraint_vars[c].begin(), constraint_vars[c].end());
+      }
+    }
+    for (int v : vars_seen) {
+      (v < nf ? out.facts : out.params).push_back(v < nf ? v : v - nf);
+      mark_var[v] = 0;
+    }
+    for (int c : out.constraints) mark_constraint[c] = 0;
+    for (int r : out.rules) mark_rule[r] = 0;
+    for (int a : out.actions) mark_action[a] = 0;
+    for (auto* v : {&out.facts, &out.params, &out.constraints, &out.rules, &out.actions}) std::sort(v->begin(), v->end());
+    return out;
   }
 
   static void atoms_in(const Expr& x, std::vector<int>& out) {
@@ -812,12 +870,9 @@ std::optional<std::vector<FactRange>> Solver::deciding_facts(Query q, int index,
 
 SliceItems Solver::slice(Query q, int index, int read_rule) {
   return guarded([&] {
-    Slice sl = impl_->slice_for(q, index, read_rule >= 0 ? impl_->rule_vars.at(read_rule) : std::vector<int>{});
-    SliceItems out;
-    out.everything = sl.everything;
-    out.facts = std::move(sl.facts), out.params = std::move(sl.params), out.constraints = std::move(sl.constraints);
-    out.rules = std::move(sl.rules), out.actions = std::move(sl.actions);
-    return out;
+    if (!impl_->slicing || !impl_->completion_ready()) return SliceItems{true, {}, {}, {}, {}, {}};
+    return impl_->cone_items(
+        impl_->seed_for(q, index, read_rule >= 0 ? impl_->rule_vars.at(read_rule) : std::vector<int>{}));
   });
 }
 

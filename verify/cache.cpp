@@ -24,12 +24,12 @@ std::string ref_name(const kb::Guideline& g, ItemRef r) {
   return std::string(kb::item_kind_name(r.kind)) + ":" + g.item(r).name;
 }
 
-std::optional<ItemRef> ref_of(const kb::Guideline& g, const std::string& s) {
+std::optional<ItemRef> ref_of(const ItemNames& names, const std::string& s) {
   const auto colon = s.find(':');
   if (colon == std::string::npos) return std::nullopt;
   auto kind = kb::item_kind_from_name(s.substr(0, colon));
   if (!kind) return std::nullopt;
-  return g.find(*kind, s.substr(colon + 1));
+  return names.find(*kind, s.substr(colon + 1));
 }
 
 const char* verdict_name(solver::Verdict v) {
@@ -62,7 +62,8 @@ std::string CacheKeys::key(const std::string& kind, ItemRef subject, const solve
   std::vector<ItemRef> roots = extra;
   roots.push_back(subject);
   if (slice.everything) {
-    for (const kb::Item* it : g_.all_items()) roots.push_back(*g_.find(it->kind, it->name));
+    for (const kb::Item* it : g_.all_items())
+      roots.push_back({it->kind, static_cast<int>(it - g_.of_kind(it->kind).data())});
   } else {
     auto add = [&](ItemKind k, const std::vector<int>& v) {
       for (int i : v) roots.push_back({k, i});
@@ -70,11 +71,9 @@ std::string CacheKeys::key(const std::string& kind, ItemRef subject, const solve
     add(ItemKind::Fact, slice.facts), add(ItemKind::Param, slice.params), add(ItemKind::Constraint, slice.constraints);
     add(ItemKind::Rule, slice.rules), add(ItemKind::Action, slice.actions);
   }
-  std::vector<const std::string*> lines;
-  for (ItemRef r : kb::dependency_closure(g_, roots)) lines.push_back(&line(r));
-  std::sort(lines.begin(), lines.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+  // The closure comes in canonical order (kind, then declaration order).
   std::string text = head_ + kind + "\n" + ref_name(g_, subject) + "\n" + (slice.everything ? "whole" : "sliced") + "\n";
-  for (const std::string* l : lines) text += *l;
+  for (ItemRef r : kb::dependency_closure(g_, roots)) text += line(r);
   return kb::sha256_hex(text);
 }
 
@@ -83,11 +82,8 @@ std::string CacheKeys::completion_key() {
   for (int f = 0; f < static_cast<int>(g_.facts.size()); ++f) roots.push_back({ItemKind::Fact, f});
   for (int p = 0; p < static_cast<int>(g_.params.size()); ++p) roots.push_back({ItemKind::Param, p});
   for (int c = 0; c < static_cast<int>(g_.constraints.size()); ++c) roots.push_back({ItemKind::Constraint, c});
-  std::vector<const std::string*> lines;
-  for (ItemRef r : kb::dependency_closure(g_, roots)) lines.push_back(&line(r));
-  std::sort(lines.begin(), lines.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
   std::string text = head_ + "completion\n";
-  for (const std::string* l : lines) text += *l;
+  for (ItemRef r : kb::dependency_closure(g_, roots)) text += line(r);
   return kb::sha256_hex(text);
 }
 
@@ -133,7 +129,20 @@ std::string encode_answer(const kb::Guideline& g, const Obligation& o, const sol
   return j.dump();
 }
 
-std::optional<DecodedAnswer> decode_answer(const kb::Guideline& g, const std::string& text) {
+ItemNames::ItemNames(const kb::Guideline& g) {
+  for (const kb::Item* it : g.all_items()) {
+    const auto& same_kind = g.of_kind(it->kind);
+    index_.emplace(std::pair{it->kind, it->name}, static_cast<int>(it - same_kind.data()));
+  }
+}
+
+std::optional<ItemRef> ItemNames::find(ItemKind kind, const std::string& name) const {
+  auto found = index_.find({kind, name});
+  if (found == index_.end()) return std::nullopt;
+  return ItemRef{kind, found->second};
+}
+
+std::optional<DecodedAnswer> decode_answer(const kb::Guideline& g, const ItemNames& names, const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (!j.is_object() || !j.contains("verdict") || !j["verdict"].is_string()) return std::nullopt;
   DecodedAnswer a;
@@ -144,15 +153,16 @@ std::optional<DecodedAnswer> decode_answer(const kb::Guideline& g, const std::st
   try {
     if (j.contains("core"))
       for (const json& r : j.at("core")) {
-        auto ref = ref_of(g, r.get<std::string>());
+        auto ref = ref_of(names, r.get<std::string>());
         if (!ref) return std::nullopt;
         a.core.push_back(*ref);
       }
     if (j.contains("witness")) {
       a.witness = kb::Patient(g.facts.size(), 0);
       for (const auto& [name, value] : j.at("witness").items()) {
-        const int f = g.fact_index(name);
-        if (f < 0) return std::nullopt;
+        auto fact = names.find(ItemKind::Fact, name);
+        if (!fact) return std::nullopt;
+        const int f = fact->index;
         const std::int64_t v = value.get<std::int64_t>();
         const kb::FactType& t = g.facts[static_cast<std::size_t>(f)].fact_type;
         if (v < t.lo || v > t.hi) return std::nullopt;
@@ -160,7 +170,7 @@ std::optional<DecodedAnswer> decode_answer(const kb::Guideline& g, const std::st
       }
       a.params.assign(g.params.size(), 0);
       for (const auto& [name, value] : j.at("params").items()) {
-        auto p = g.find(ItemKind::Param, name);
+        auto p = names.find(ItemKind::Param, name);
         if (!p) return std::nullopt;
         const std::int64_t v = value.get<std::int64_t>();
         const kb::Item& param = g.params[static_cast<std::size_t>(p->index)];
@@ -170,7 +180,7 @@ std::optional<DecodedAnswer> decode_answer(const kb::Guideline& g, const std::st
     }
     if (j.contains("failing"))
       for (const json& f : j.at("failing")) {
-        auto p = g.find(ItemKind::Param, f.at("param").get<std::string>());
+        auto p = names.find(ItemKind::Param, f.at("param").get<std::string>());
         if (!p) return std::nullopt;
         ParamFailure pf{p->index, {}};
         pf.values.exact = f.at("exact").get<bool>();
@@ -182,7 +192,7 @@ std::optional<DecodedAnswer> decode_answer(const kb::Guideline& g, const std::st
       a.deciding.emplace();
       for (const json& r : j.at("deciding")) {
         solver::FactRange fr{r.at("fact").get<std::string>(), r.at("lo").get<std::int64_t>(), r.at("hi").get<std::int64_t>()};
-        if (g.fact_index(fr.fact) < 0) return std::nullopt;
+        if (!names.find(ItemKind::Fact, fr.fact)) return std::nullopt;
         a.deciding->push_back(std::move(fr));
       }
     }

@@ -106,7 +106,7 @@ class Harness {
  public:
   Harness(const kb::Guideline& encoded, const kb::Guideline& replayed, const Options& o)
       : g_(encoded), replayed_(replayed), opt_(o), rec_(replayed), s_(encoded, o.timeout_ms, o.slicing),
-        keys_(encoded, o.tool_id) {
+        keys_(encoded, o.tool_id), names_(encoded) {
     for (const kb::Item& p : replayed.params) release_params_.push_back(p.param_value);
     prepare_completion();
   }
@@ -280,7 +280,7 @@ class Harness {
     if (!opt_.cache) return std::nullopt;
     std::optional<CachedAnswer> c = opt_.cache(o.cache_key);
     if (!c) return std::nullopt;
-    std::optional<DecodedAnswer> a = decode_answer(g_, c->answer);
+    std::optional<DecodedAnswer> a = decode_answer(g_, names_, c->answer);
     if (!a || a->verdict == solver::Verdict::Unknown) return std::nullopt;
     const bool replayed = *o.query != solver::Query::PremiseHolds && *o.query != solver::Query::FailsWithoutRules;
     if (a->verdict == solver::Verdict::Sat && replayed && !a->witness) return std::nullopt;  // nothing to replay
@@ -288,7 +288,8 @@ class Harness {
     d.answer.verdict = a->verdict;
     if (a->verdict == solver::Verdict::Unsat) d.answer.core = a->core;
     if (a->witness) {
-      kb::Patient w = *a->witness;
+      kb::Patient w = std::move(*a->witness);  // only the witness is moved out: hit_ keeps the rest
+      a->witness.reset();
       std::vector<std::int64_t> params = a->params;
       s_.complete(slice, w, params);
       d.rec = &recommender_for(params);
@@ -319,7 +320,7 @@ class Harness {
     if (!opt_.cache) return;
     std::optional<CachedAnswer> c = opt_.cache(completion_key_);
     if (!c) return;
-    std::optional<DecodedAnswer> a = decode_answer(g_, c->answer);
+    std::optional<DecodedAnswer> a = decode_answer(g_, names_, c->answer);
     if (!a || a->verdict != solver::Verdict::Sat || !a->witness || rec_.broken_constraint(*a->witness) >= 0) return;
     s_.use_completion(*a->witness);
     completion_reused_ = true;
@@ -497,21 +498,31 @@ class Harness {
     if (e->answer.verdict == solver::Verdict::Unsat)
       return settle(red, Status::Warning, std::string("redundant rule: whenever it fires, another rule already ") +
                                               kb::strength_name(rule.strength) + "s " + rule.action);
+    const std::vector<int>& same = same_answer_rules(r);  // its action's rules of its strength
     bool alone = e->concrete.fired[r];
-    for (int k = 0; k < count(g_.rules); ++k)
-      if (k != r && e->concrete.fired[k] && g_.rules[k].action_index == rule.action_index &&
-          g_.rules[k].strength == rule.strength)
-        alone = false;
+    for (int k : same)
+      if (k != r && e->concrete.fired[k]) alone = false;
     if (!alone) return disagree(red, "the rule is not the only one giving its answer for the solver's patient", "", "");
     std::vector<int> among;  // the facts its action's rules read
-    for (int k = 0; k < count(g_.rules); ++k)
-      if (g_.rules[k].action_index == rule.action_index && g_.rules[k].strength == rule.strength)
-        for (ItemRef ref : kb::dependency_closure(g_, {{ItemKind::Rule, k}}))
-          if (ref.kind == ItemKind::Fact) among.push_back(ref.index);
+    for (int k : same)
+      for (ItemRef ref : kb::dependency_closure(g_, {{ItemKind::Rule, k}}))
+        if (ref.kind == ItemKind::Fact) among.push_back(ref.index);
     std::sort(among.begin(), among.end());
     among.erase(std::unique(among.begin(), among.end()), among.end());
     settle(red, Status::Ok, "only this rule gives its answer for a patient with " +
                                 kb::describe_patient(g_, *e->answer.model, false, &among));
+  }
+
+  // The rules of rule `r`'s action with its strength (r among them).
+  const std::vector<int>& same_answer_rules(int r) {
+    if (same_answer_.empty()) {
+      std::map<std::pair<int, kb::Strength>, std::vector<int>> by_answer;
+      for (int k = 0; k < count(g_.rules); ++k) by_answer[{g_.rules[k].action_index, g_.rules[k].strength}].push_back(k);
+      same_answer_.resize(g_.rules.size());
+      for (auto& [answer, rules] : by_answer)
+        for (int k : rules) same_answer_[static_cast<std::size_t>(k)] = rules;
+    }
+    return same_answer_[static_cast<std::size_t>(r)];
   }
 
   void vacuity(int p) {
@@ -554,7 +565,7 @@ class Harness {
     std::optional<DecodedAnswer> stored;
     if (opt_.cache)
       if (std::optional<CachedAnswer> c = opt_.cache(o.cache_key))
-        if ((stored = decode_answer(g_, c->answer)) && stored->verdict != solver::Verdict::Unknown) {
+        if ((stored = decode_answer(g_, names_, c->answer)) && stored->verdict != solver::Verdict::Unknown) {
           a.verdict = stored->verdict;
           o.cached_from = c->origin;
           o.cache_answer = c->answer;
@@ -689,11 +700,13 @@ class Harness {
   std::map<std::vector<std::int64_t>, Variant> variants_;
   solver::Solver s_;
   CacheKeys keys_;
+  ItemNames names_;
   Report report_;
   std::set<int> covered_;
   std::set<int> reading_only_;  // rules dead under the chosen readings only
   std::map<int, int> single_rule_proofs_;  // property -> the one rule its proof rests on
   std::optional<DecodedAnswer> hit_;  // the reused answers of the obligation being decided
+  std::vector<std::vector<int>> same_answer_;  // same_answer_rules(), made on first use
   std::string completion_key_;        // the cache key of the completing patient
   bool completion_reused_ = false;    // it came from the cache
   bool asked_ = false;                // some question went to the solver

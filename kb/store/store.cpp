@@ -1530,16 +1530,25 @@ void audit_signatures(Audit& a, const std::vector<Entry>& entries) {
 
 Result<std::optional<StoredAnswer>> Store::cached_answer(const std::string& cache_key) {
   return guarded(path_, [&]() -> Result<std::optional<StoredAnswer>> {
-    if (!has_table(*db_, "verify_answer")) return std::optional<StoredAnswer>{};
-    SQLite::Statement st(*db_, "SELECT run_id, answer FROM verify_answer WHERE cache_key = ? ORDER BY run_id DESC");
+    if (!answer_query_) {
+      if (!has_table(*db_, "verify_answer")) return std::optional<StoredAnswer>{};
+      answer_query_ = std::make_unique<SQLite::Statement>(
+          *db_, "SELECT run_id, answer FROM verify_answer WHERE cache_key = ? ORDER BY run_id DESC");
+    }
+    SQLite::Statement& st = *answer_query_;
+    st.reset();
     st.bind(1, cache_key);
     while (st.executeStep()) {
       const std::int64_t run = st.getColumn(0).getInt64();
       auto [at, fresh] = run_trusted_.try_emplace(run, false);
       if (fresh) at->second = run_matches_ledger(*db_, run);
-      if (at->second)
-        return std::optional<StoredAnswer>{StoredAnswer{run, st.getColumn(1).getString()}};
+      if (at->second) {
+        StoredAnswer found{run, st.getColumn(1).getString()};
+        st.reset();
+        return std::optional<StoredAnswer>{std::move(found)};
+      }
     }
+    st.reset();
     return std::optional<StoredAnswer>{};
   });
 }

@@ -19,9 +19,10 @@ namespace verify {
 
 /** Cache keys of one guideline's obligations. Each key is SHA-256 over the
     key format, the tool's build, Z3's version, the obligation's kind and
-    subject, whether it is sliced, and, sorted, one line per item its slice
-    names, closed over kb::dependency_closure: kind, name, version and the
-    SHA-256 of the canonical text (each item's line made once). */
+    subject, whether it is sliced, and one line per item its slice names,
+    closed over kb::dependency_closure, in canonical order (kind, then
+    declaration order): kind, name, version and the SHA-256 of the
+    canonical text (each item's line made once). */
 class CacheKeys {
  public:
   /** Keys for `g` (which must outlive this) under the tool build `tool_id`. */
@@ -68,8 +69,22 @@ struct DecodedAnswer {
   std::optional<std::vector<solver::FactRange>> deciding;  ///< the deciding facts, when stored
 };
 
-/** Reads encode_answer()'s JSON against `g`. Nullopt when it does not parse
-    or names an item, fact or value `g` does not have. */
-std::optional<DecodedAnswer> decode_answer(const kb::Guideline& g, const std::string& json);
+/** A guideline's items by kind and name, for reading answers back in time
+    independent of the guideline's size. */
+class ItemNames {
+ public:
+  /** Indexes the items of `g` (which must outlive this). */
+  explicit ItemNames(const kb::Guideline& g);
+  /** The item of `kind` named `name`, or nullopt. */
+  std::optional<kb::ItemRef> find(kb::ItemKind kind, const std::string& name) const;
+
+ private:
+  std::map<std::pair<kb::ItemKind, std::string>, int> index_;
+};
+
+/** Reads encode_answer()'s JSON against `g`, whose items `names` indexes.
+    Nullopt when it does not parse or names an item, fact or value `g` does
+    not have. */
+std::optional<DecodedAnswer> decode_answer(const kb::Guideline& g, const ItemNames& names, const std::string& json);
 
 }  // namespace verify

@@ -21,6 +21,7 @@
 
 namespace SQLite {
 class Database;
+class Statement;
 }
 
 namespace kb {
@@ -409,6 +410,7 @@ class Store {
   std::unique_ptr<SQLite::Database> db_;
   bool read_only_ = false;
   std::map<std::int64_t, bool> run_trusted_;  // cached_answer(): runs checked against the ledger
+  std::unique_ptr<SQLite::Statement> answer_query_;  // cached_answer()'s query, prepared once (after db_: destroyed first)
 };
 
 /** Number of migrations this build knows (the schema version it writes). */
