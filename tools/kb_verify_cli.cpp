@@ -499,7 +499,8 @@ int run_kb_verify(const std::vector<std::string>& argv_in, std::ostream& out, st
   a.merge = !argv.empty() && argv.front() == "merge";
   if (a.merge) argv.erase(argv.begin());
   CLI::App app{a.merge ? "kb-verify merge: one report from the shard files of kb-verify --shard K/N runs"
-                       : "kb-verify: prove a guideline's properties with Z3",
+                       : "kb-verify: prove a guideline's properties with Z3 (kb-verify merge SHARD... --help: merge "
+                         "the shard files of --shard runs)",
                a.merge ? "kb-verify merge" : "kb-verify"};
   add_version_flag(app, "kb-verify");
   app.add_option("--db", a.db, "Knowledge base (default ./kb.sqlite)");

@@ -51,6 +51,13 @@ verify::Options options(bool readings = true) {
   return o;
 }
 
+// A run of `g` that reuses what `cache` holds.
+verify::Report run_reusing(const kb::Guideline& g, MemoryCache& cache, bool readings = true) {
+  verify::Options o = options(readings);
+  o.cache = cache.lookup();
+  return verify::run(g, o);
+}
+
 // `g`'s text with rule `rule`'s condition negated.
 std::string with_rule_negated(const kb::Guideline& g, int rule) {
   std::string text;
@@ -95,10 +102,8 @@ void expect_exact_reuse(const kb::Guideline& g, int rule, bool some_of_each = tr
   const std::string changed_text = with_rule_negated(g, rule);
   SCOPED_TRACE(changed_text.substr(0, 2000));
   kb::Guideline changed = kb::testing::checked(changed_text);
-  verify::Options reuse = options(false);
-  reuse.cache = cache.lookup();
-  verify::Report cached = verify::run(changed, reuse), fresh = verify::run(changed, options(false));
-  solver::Solver reference(changed, 0);
+  verify::Report cached = run_reusing(changed, cache, false), fresh = verify::run(changed, options(false));
+  solver::Solver reference(changed, 0), whole(changed, 0, false);
   ASSERT_EQ(cached.obligations.size(), fresh.obligations.size());
   std::size_t reused = 0, asked = 0;
   for (std::size_t i = 0; i < cached.obligations.size(); ++i) {
@@ -120,6 +125,12 @@ void expect_exact_reuse(const kb::Guideline& g, int rule, bool some_of_each = tr
       EXPECT_EQ(uncached(c.message), f.message) << c.id;
       EXPECT_EQ(c.rests_on, f.rests_on) << c.id;
       EXPECT_EQ(c.evidence, f.evidence) << c.id;
+      if (c.kind == verify::Kind::Property && c.status == Status::Proved) {  // a reused core still re-proves
+        solver::RuleSet only{false, {}};
+        for (kb::ItemRef ref : c.rests_on)
+          if (ref.kind == kb::ItemKind::Rule) only.only.push_back(ref.index);
+        EXPECT_EQ(whole.prove_property(c.subject.index, only).verdict, solver::Verdict::Unsat) << c.id;
+      }
     } else if (c.witness) {
       // A reused witness may be another patient than a fresh run finds:
       // it must be valid and fail the same way.
@@ -168,9 +179,7 @@ TEST(ProofCache, an_unchanged_guideline_reuses_every_answer_under_every_reading)
   MemoryCache cache;
   verify::Report first = verify::run(g, options());
   cache.keep(first, "run 7");
-  verify::Options reuse = options();
-  reuse.cache = cache.lookup();
-  verify::Report again = verify::run(g, reuse);
+  verify::Report again = run_reusing(g, cache);
   ASSERT_EQ(again.obligations.size(), first.obligations.size());
   for (std::size_t i = 0; i < again.obligations.size(); ++i) {
     const Obligation &a = again.obligations[i], &f = first.obligations[i];
@@ -253,9 +262,7 @@ void expect_shards_merge(const kb::Guideline& g, unsigned shards) {
     }
     cache.keep(part, "shard " + std::to_string(k) + "/" + std::to_string(shards));
   }
-  verify::Options merge = options();
-  merge.cache = cache.lookup();
-  verify::Report merged = verify::run(g, merge);
+  verify::Report merged = run_reusing(g, cache);
   ASSERT_EQ(merged.obligations.size(), whole.obligations.size());
   for (std::size_t i = 0; i < merged.obligations.size(); ++i) {
     const Obligation &m = merged.obligations[i], &w = whole.obligations[i];
