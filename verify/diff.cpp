@@ -217,15 +217,32 @@ Diff semantic_diff(const kb::Guideline& before, const kb::Guideline& after, cons
     }
   }
 
-  Options lintless;
-  lintless.timeout_ms = timeout_ms;
-  lintless.lints = false;
-  lintless.readings = false;  // the verdicts the two rule sets give under their chosen readings
+  // The properties' verdicts on each side, under the chosen readings; the
+  // after side reuses the before side's answer for every property whose
+  // slice the change does not touch (its cache key is the same).
   std::map<std::string, Status> old_status, new_status;
-  for (const auto& o : run(before, lintless).obligations)
-    if (o.kind == Kind::Property) old_status[o.id] = o.status;
-  for (const auto& o : run(after, lintless).obligations)
-    if (o.kind == Kind::Property) new_status[o.id] = o.status;
+  std::map<std::string, CachedAnswer> kept;
+  auto verdicts = [&](const kb::Guideline& g, std::map<std::string, Status>& out, bool reuse) {
+    Options o;
+    o.timeout_ms = timeout_ms;
+    o.lints = false;
+    o.readings = false;
+    o.tool_id = "kb diff";
+    for (int p = 0; p < static_cast<int>(g.properties.size()); ++p) o.only.push_back({kb::ItemKind::Property, p});
+    if (o.only.empty()) return;  // no property (an empty `only` would mean every obligation)
+    if (reuse)
+      o.cache = [&kept](const std::string& key) -> std::optional<CachedAnswer> {
+        auto found = kept.find(key);
+        if (found == kept.end()) return std::nullopt;
+        return found->second;
+      };
+    for (const Obligation& ob : run(g, o).obligations) {
+      out[ob.id] = ob.status;
+      if (!reuse && !ob.cache_answer.empty()) kept[ob.cache_key] = {"the before side", ob.cache_answer};
+    }
+  };
+  verdicts(before, old_status, false);
+  verdicts(after, new_status, true);
   for (const auto& [id, now] : new_status) {
     auto was = old_status.find(id);
     PropertyChange p{id, std::nullopt, now, PropertyMove::Unchanged};
