@@ -53,12 +53,9 @@ std::optional<ShardFile> read_shard(const std::string& path, std::string& error)
     f.info.readings = j.at("readings").get<bool>();
     f.info.slicing = j.at("slicing").get<bool>();
     f.info.only = j.at("only").get<std::vector<std::string>>();
-    for (const nlohmann::json& o : j.at("obligations")) {
+    for (const nlohmann::json& o : j.at("obligations"))
       if (o.contains("answer") && o.contains("cache_key"))
         f.answers[o.at("cache_key").get<std::string>()] = o.at("answer").dump();
-      else if (o.contains("cache_key"))
-        f.undecided.push_back(o.at("id").get<std::string>());
-    }
     for (const nlohmann::json& k : j.at("kept"))
       f.answers[k.at("cache_key").get<std::string>()] = k.at("answer").dump();
   } catch (const nlohmann::json::exception& x) {

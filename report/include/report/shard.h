@@ -40,7 +40,6 @@ nlohmann::json shard_to_json(const Report& r, const ShardInfo& info);
 struct ShardFile {
   ShardInfo info;                              ///< what the shard ran
   std::map<std::string, std::string> answers;  ///< cache key -> answer (Obligation::cache_answer, Kept::answer)
-  std::vector<std::string> undecided;          ///< ids of obligations the shard did not decide (unknown, ...)
 };
 
 /** Reads the shard file at `path`. Nullopt, with `error` naming the file and
