@@ -6,8 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <set>
-#include <sstream>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
