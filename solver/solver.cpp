@@ -434,41 +434,20 @@ struct Solver::Impl {
     return cone(std::move(vars), actions, rules);
   }
 
-  // The cone of influence itself (whether or not queries are sliced).
+  // The cone of influence itself (whether or not queries are sliced): the
+  // items of cone_items(), with their membership marks.
   Slice cone(std::vector<int> vars, const std::vector<int>& actions, bool rules) {
+    SliceItems items = cone_items({std::move(vars), actions, rules});
     Slice sl;
-    const std::size_t nf = g.facts.size();
-    sl.has_fact.assign(nf, false), sl.has_param.assign(g.params.size(), false);
-    sl.has_rule.assign(g.rules.size(), false), sl.has_action.assign(g.actions.size(), false);
-    for (int a : actions) {
-      if (sl.has_action[a]) continue;
-      sl.has_action[a] = true;
-      if (!rules) continue;
-      for (int r : action_rules[a]) {
-        sl.has_rule[r] = true;
-        vars.insert(vars.end(), rule_vars[r].begin(), rule_vars[r].end());
-      }
-    }
-    std::vector<bool> has_constraint(g.constraints.size(), false);
-    for (int c : free_constraints) has_constraint[c] = true;
-    while (!vars.empty()) {
-      int v = vars.back();
-      vars.pop_back();
-      std::vector<bool>::reference in = static_cast<std::size_t>(v) < nf ? sl.has_fact[v] : sl.has_param[v - nf];
-      if (in) continue;
-      in = true;
-      for (int c : var_constraints[v]) {
-        if (has_constraint[c]) continue;
-        has_constraint[c] = true;
-        vars.insert(vars.end(), constraint_vars[c].begin(), constraint_vars[c].end());
-      }
-    }
-    auto members = [](const std::vector<bool>& has, std::vector<int>& out) {
-      for (std::size_t i = 0; i < has.size(); ++i)
-        if (has[i]) out.push_back(static_cast<int>(i));
+    auto mark = [](std::size_t n, const std::vector<int>& in, std::vector<bool>& has) {
+      has.assign(n, false);
+      for (int i : in) has[static_cast<std::size_t>(i)] = true;
     };
-    members(sl.has_fact, sl.facts), members(sl.has_param, sl.params), members(has_constraint, sl.constraints);
-    members(sl.has_rule, sl.rules), members(sl.has_action, sl.actions);
+    mark(g.facts.size(), items.facts, sl.has_fact), mark(g.params.size(), items.params, sl.has_param);
+    mark(g.rules.size(), items.rules, sl.has_rule), mark(g.actions.size(), items.actions, sl.has_action);
+    sl.facts = std::move(items.facts), sl.params = std::move(items.params);
+    sl.constraints = std::move(items.constraints), sl.rules = std::move(items.rules);
+    sl.actions = std::move(items.actions);
     return sl;
   }
 
@@ -507,9 +486,11 @@ struct Solver::Impl {
     return {std::move(extra_vars), std::move(actions), rules};
   }
 
-  // cone() as sorted item lists, in time proportional to the cone (marks
-  // kept between calls and cleared after each), not to the guideline: the
-  // slice a cache key covers, asked for every obligation of a run.
+  // The cone of influence as sorted item lists: the actions, their rules
+  // (when `rules`), the variables those and the seed read, and every domain
+  // constraint sharing a variable with them, closed transitively. In time
+  // proportional to the cone (marks kept between calls, cleared after each),
+  // not to the guideline: a cache key's slice is asked for every obligation.
   std::vector<char> mark_var, mark_rule, mark_action, mark_constraint;
   SliceItems cone_items(Seed s) {
     const int nf = static_cast<int>(g.facts.size());

@@ -277,11 +277,9 @@ class Harness {
   // decode, or the replay fails.
   std::optional<Decided> reuse(Obligation& o, const solver::SliceItems& slice) {
     hit_.reset();
-    if (!opt_.cache) return std::nullopt;
-    std::optional<CachedAnswer> c = opt_.cache(o.cache_key);
+    std::optional<DecodedAnswer> a;
+    std::optional<CachedAnswer> c = stored(o.cache_key, a);
     if (!c) return std::nullopt;
-    std::optional<DecodedAnswer> a = decode_answer(g_, names_, c->answer);
-    if (!a || a->verdict == solver::Verdict::Unknown) return std::nullopt;
     const bool replayed = *o.query != solver::Query::PremiseHolds && *o.query != solver::Query::FailsWithoutRules;
     if (a->verdict == solver::Verdict::Sat && replayed && !a->witness) return std::nullopt;  // nothing to replay
     Decided d;
@@ -311,17 +309,25 @@ class Harness {
     return d;
   }
 
+  // The answer stored under `key`, read into `answer`; nullopt when there is
+  // no cache, nothing is stored, or it does not decode against this rule set.
+  std::optional<CachedAnswer> stored(const std::string& key, std::optional<DecodedAnswer>& answer) {
+    if (!opt_.cache) return std::nullopt;
+    std::optional<CachedAnswer> c = opt_.cache(key);
+    if (c && (answer = decode_answer(g_, names_, c->answer))) return c;
+    return std::nullopt;
+  }
+
   // The completing patient: the one kept for this domain when it is still a
   // valid patient (then a run whose answers are all reused needs no Z3),
   // else the solver seeks one when a slice first needs it.
   void prepare_completion() {
     if (!opt_.slicing) return;
     completion_key_ = keys_.completion_key();
-    if (!opt_.cache) return;
-    std::optional<CachedAnswer> c = opt_.cache(completion_key_);
-    if (!c) return;
-    std::optional<DecodedAnswer> a = decode_answer(g_, names_, c->answer);
-    if (!a || a->verdict != solver::Verdict::Sat || !a->witness || rec_.broken_constraint(*a->witness) >= 0) return;
+    std::optional<DecodedAnswer> a;
+    if (!stored(completion_key_, a) || a->verdict != solver::Verdict::Sat || !a->witness ||
+        rec_.broken_constraint(*a->witness) >= 0)
+      return;
     s_.use_completion(*a->witness);
     completion_reused_ = true;
   }
@@ -562,14 +568,12 @@ class Harness {
     o.cache_key = keys_.key(kind_name(o.kind), o.subject, s_.slice(solver::Query::PremiseHolds, p, rule),
                             {{ItemKind::Rule, rule}});
     solver::Answer a;
-    std::optional<DecodedAnswer> stored;
-    if (opt_.cache)
-      if (std::optional<CachedAnswer> c = opt_.cache(o.cache_key))
-        if ((stored = decode_answer(g_, names_, c->answer)) && stored->verdict != solver::Verdict::Unknown) {
-          a.verdict = stored->verdict;
-          o.cached_from = c->origin;
-          o.cache_answer = c->answer;
-        }
+    std::optional<DecodedAnswer> kept;
+    if (std::optional<CachedAnswer> c = stored(o.cache_key, kept)) {
+      a.verdict = kept->verdict;
+      o.cached_from = c->origin;
+      o.cache_answer = c->answer;
+    }
     if (!o.cached_from) a = s_.premise_outside_rule(p, rule), asked_ = true;
     o.answer = a.verdict;
     o.millis = a.millis;

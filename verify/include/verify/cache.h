@@ -83,8 +83,8 @@ class ItemNames {
 };
 
 /** Reads encode_answer()'s JSON against `g`, whose items `names` indexes.
-    Nullopt when it does not parse or names an item, fact or value `g` does
-    not have. */
+    Nullopt when it does not parse, its verdict is neither "sat" nor
+    "unsat", or it names an item, fact or value `g` does not have. */
 std::optional<DecodedAnswer> decode_answer(const kb::Guideline& g, const ItemNames& names, const std::string& json);
 
 }  // namespace verify
